@@ -1,0 +1,135 @@
+# Copyright (c) ocp.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""RegistryModule: AnsibleModule with the shared auth options, a lazy ApiClient and one error path."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any, Callable
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ocp.registry.plugins.module_utils.args_common import AUTH_ARG_SPEC, auth_arg_spec
+from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, RegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.redact import kubeconfig_secrets, scrub_strings
+
+__all__ = ["RegistryModule", "wait_for"]
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, sleep: float, what: str = "the condition",
+             sleeper: Callable[[float], None] = time.sleep) -> Any:
+    """Poll ``predicate`` until it returns ``(True, state)`` (or a truthy non-tuple) within ``timeout`` seconds.
+
+    Returns the last state; raises ApiTimeout carrying the last state (and its conditions when it has any).
+    """
+    deadline = time.monotonic() + max(0.0, float(timeout))
+    state = None
+    while True:
+        outcome = predicate()
+        if isinstance(outcome, tuple):
+            done, state = outcome[0], outcome[1]
+        else:
+            done, state = bool(outcome), outcome
+        if done:
+            return state
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            conditions = None
+            if isinstance(state, dict):
+                conditions = (state.get("status") or {}).get("conditions")
+            raise ApiTimeout("Timed out after %s seconds waiting for %s" % (timeout, what),
+                             conditions=conditions, last=state)
+        sleeper(min(max(0.0, float(sleep)), remaining))
+
+
+class RegistryModule(AnsibleModule):
+    """AnsibleModule for this collection.
+
+    ``auth=True`` merges AUTH_ARG_SPEC; ``module.client`` builds the ApiClient on first use;
+    ``module.run(fn)`` calls ``fn(module)`` and exits with its dict, turning RegistryError into one fail_json.
+    """
+
+    def __init__(self, argument_spec: dict | None = None, auth: bool = True, client_timeout: float = 30,
+                 **kwargs: Any) -> None:
+        spec = dict(argument_spec or {})
+        if auth:
+            for key, value in auth_arg_spec().items():
+                spec.setdefault(key, value)
+        self._auth = auth
+        self._client = None
+        self._conn_config = None
+        self._client_timeout = client_timeout
+        super().__init__(argument_spec=spec, **kwargs)
+
+    def _log_invocation(self) -> None:
+        # Runs inside AnsibleModule.__init__ before anything is logged or returned: hide the secrets of an
+        # inline kubeconfig (the option itself is not no_log, or every string in it would be masked).
+        if self._auth and isinstance(self.params.get("kubeconfig"), dict):
+            self.no_log_values.update(kubeconfig_secrets(self.params["kubeconfig"]))
+        super()._log_invocation()
+
+    @property
+    def auth_params(self) -> dict:
+        return {k: self.params.get(k) for k in AUTH_ARG_SPEC}
+
+    @property
+    def connection_config(self) -> Any:
+        if self._conn_config is None:
+            from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import resolve
+
+            self._conn_config = resolve(self.auth_params)
+            self.no_log_values.update(self._conn_config.secrets)
+        return self._conn_config
+
+    @property
+    def client(self) -> Any:
+        """The task's ApiClient, created on first use."""
+        if self._client is None:
+            from ansible_collections.ocp.registry.plugins.module_utils.api import ApiClient
+
+            self._client = ApiClient(self.connection_config, timeout=self._client_timeout)
+        return self._client
+
+    @property
+    def default_namespace(self) -> str | None:
+        """The kubeconfig context's (or the service account's) namespace, when there is one."""
+        return self.connection_config.namespace
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float, sleep: float, what: str = "the condition") -> Any:
+        return wait_for(predicate, timeout, sleep, what)
+
+    def _secrets(self) -> set:
+        found = set()
+        if self._conn_config is not None:
+            found |= self._conn_config.secrets
+        return found
+
+    def run(self, fn: Callable[["RegistryModule"], dict]) -> None:
+        """Run the module body; exit_json with its result or fail_json once."""
+        try:
+            result = fn(self)
+        except RegistryError as exc:
+            kwargs = scrub_strings(exc.to_fail_kwargs(), self._secrets())
+            self._close()
+            self.fail_json(**kwargs)
+        except Exception as exc:  # unexpected: keep the traceback for debugging
+            self._close()
+            self.fail_json(msg=scrub_strings("Unexpected error: %s: %s" % (type(exc).__name__, exc), self._secrets()),
+                           exception=scrub_strings(traceback.format_exc(), self._secrets()))
+        else:
+            self._close()
+            result = dict(result or {})
+            result.setdefault("changed", False)
+            if self._client is not None and self._debug:
+                result["api_requests"] = self._client.request_count
+            self.exit_json(**scrub_strings(result, self._secrets()))
+
+    def _close(self) -> None:
+        if self._client is not None:
+            self._client.close()
