@@ -102,7 +102,6 @@ def test_target(target, request, tmp_path):
 """
     result = run_playbook(playbook, sim=sim, extra_vars=extra_vars,
                           env={"ANSIBLE_ROLES_PATH": TARGETS_DIR})
-    failed = [t for t in result.failed]
-    assert result.rc == 0 and not failed, (
+    assert result.rc == 0 and not result.failed, (
         f"target {target} failed (rc={result.rc}):\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
     assert result.tasks, f"target {target} ran no task"
