@@ -634,6 +634,23 @@ class ApiServer:
                     raise errors.bad_request(f"{k} must be set in an apply patch")
         return patchmod.apply_patch(live, body, rt.merge_key if rt.strategic else None)
 
+    def create_subresource(self, rt, namespace: str | None, name: str, subresource: str, body: Any,
+                           dry_run: bool = False, user: User = SYSTEM) -> dict:
+        """POST to a subresource (serviceaccounts/token, deploymentconfigs/instantiate, ...)."""
+        rt = self._rt(rt)
+        sub = rt.subresource(subresource)
+        if sub is None:
+            raise errors.path_not_found()
+        if "create" not in sub.verbs:
+            raise errors.method_not_allowed()
+        with self.lock:
+            self._require_namespace(rt, namespace)
+            obj = self.store.get(rt.key, namespace if rt.namespaced else None, name)
+            if obj is None:
+                raise errors.not_found(rt, name)
+            return self._strategy(rt).create_subresource(self.context(user, dry_run), obj, subresource,
+                                                         body if isinstance(body, dict) else {}, dry_run)
+
     # --- scale subresource --------------------------------------------------------------------
     @staticmethod
     def _scale_of(rt: ResourceType, obj: dict) -> dict:

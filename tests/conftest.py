@@ -1,0 +1,2 @@
+"""Fixtures shared by every test directory."""
+from ansible_collections.ocp.registry.tests.lib.fixtures import *  # noqa: F401,F403
