@@ -310,9 +310,10 @@ class ApiClient:
         except ssl.SSLCertVerificationError as exc:
             conn.close()
             raise ConnectionConfigError(
-                "TLS verification of the API server %s failed (x509: %s). Set ca_cert (or the kubeconfig's "
-                "certificate-authority) to the CA that signed the server certificate; validate_certs: false only "
-                "for throw-away test clusters." % (self.config.host, exc.verify_message or exc.reason or exc))
+                "TLS verification of the API server %s failed: x509: certificate verify failed: %s. Set ca_cert "
+                "(or the kubeconfig's certificate-authority) to the CA that signed the server certificate; "
+                "validate_certs: false only for throw-away test clusters."
+                % (self.config.host, exc.verify_message or exc.reason or exc))
         except (socket.timeout, TimeoutError) as exc:
             conn.close()
             if not sent:
