@@ -195,7 +195,7 @@ def run(module: Any) -> dict:
             diffs.append(result["diff"])
     if subjects(params):
         result = ensure_present(module.client, res, desired_binding(params), check_mode=module.check_mode,
-                                diff=module._diff)
+                                diff=module._diff, name=name, namespace=namespace)
         out["changed"] = out["changed"] or bool(result["changed"])
         out["binding"] = summarize_binding(result.get("object"))
         if "diff" in result:

@@ -149,7 +149,8 @@ def run(module: Any) -> dict:
         out = {"changed": result["changed"], "claim": None}
     else:
         result = ensure_present(module.client, resources.PERSISTENTVOLUMECLAIM, desired_claim(params),
-                                check_mode=module.check_mode, diff=module._diff)
+                                check_mode=module.check_mode, diff=module._diff, name=params["name"],
+                                namespace=params["namespace"])
         out = {"changed": result["changed"], "claim": summarize(result.get("object"))}
         if module._diff and "diff" in result:
             out["diff"] = result["diff"]

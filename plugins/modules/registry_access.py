@@ -23,10 +23,13 @@ author:
   - ocp.registry maintainers
 extends_documentation_fragment:
   - ocp.registry.auth
+  - ocp.registry.attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
+    support: full
+  idempotent:
     support: full
 options:
   role:
