@@ -69,6 +69,17 @@ def strip_remove(desired: Any) -> Any:
     return desired
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """Deep equality where booleans never equal numbers (Python says True == 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 def compute_patch(live: dict | None, desired: dict) -> dict:
     """RFC 7386 merge patch taking ``live`` to ``desired`` on the managed keys only ({} when equal)."""
     patch: dict = {}
@@ -84,9 +95,8 @@ def compute_patch(live: dict | None, desired: dict) -> dict:
                 patch[key] = sub
         elif isinstance(want, dict):
             # Not a dict live (absent or another type): send the whole value; nulls inside are meaningless.
-            if have != want or have is REMOVE:
-                patch[key] = strip_remove(want)
-        elif have is REMOVE or have != want:
+            patch[key] = strip_remove(want)
+        elif have is REMOVE or not _equal(have, want):
             patch[key] = copy.deepcopy(want)
     return patch
 
