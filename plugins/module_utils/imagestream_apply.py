@@ -1,0 +1,301 @@
+# Copyright (c) ocp.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""The imagestream module's job: validate every stream, then write the differences, then import.
+
+Requests: one GET for a single stream, or one LIST per namespace for a ``streams`` list; a write only for a
+stream that differs; one ImageStreamImport per stream whose importable tags changed (or on ``reimport``).
+All input is validated, and every source stream is looked up, before the first write.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Dict, List, Optional
+
+from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
+from ansible_collections.ocp.registry.plugins.module_utils import imagestream_import as ISI
+from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
+from ansible_collections.ocp.registry.plugins.module_utils import pull_secret as PS
+from ansible_collections.ocp.registry.plugins.module_utils import resources as R
+from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, InputError
+
+__all__ = ["argument_spec", "run"]
+
+INHERITED = ("namespace", "state", "prune_tags", "reimport", "lookup_local")
+
+
+def argument_spec() -> dict:
+    item = copy.deepcopy(IS.STREAM_OPTIONS)
+    for key in INHERITED:
+        item[key].pop("default", None)
+    item["name"]["required"] = True
+    spec = copy.deepcopy(IS.STREAM_OPTIONS)
+    spec.update({
+        "streams": {"type": "list", "elements": "dict", "options": item},
+        "pull_secret": {"type": "dict", "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
+        "fail_on_import_error": {"type": "bool", "default": True},
+        "wait": {"type": "bool", "default": False},
+        "wait_timeout": {"type": "int", "default": 120},
+        "wait_sleep": {"type": "int", "default": 1},
+    })
+    return spec
+
+
+def _items(params: dict) -> List[dict]:
+    if not params.get("streams"):
+        return [dict(params, _prefix="")]
+    out = []
+    for index, item in enumerate(params["streams"]):
+        merged = dict(item)
+        for key in INHERITED:
+            if merged.get(key) is None:
+                merged[key] = params.get(key)
+        merged["_prefix"] = "streams[%d]." % index
+        out.append(merged)
+    return out
+
+
+class _Plan:
+    __slots__ = ("item", "name", "namespace", "prefix", "tags", "live", "desired", "changed", "stored", "imports",
+                 "repo_due")
+
+    def __init__(self, item: dict) -> None:
+        self.item = item
+        self.prefix = item["_prefix"]
+        self.name = item["name"]
+        self.namespace = item["namespace"]
+        self.tags: List[dict] = []
+        self.live: Optional[dict] = None
+        self.desired: Optional[dict] = None
+        self.changed = False
+        self.stored: Optional[dict] = None
+        self.imports: List[dict] = []
+        self.repo_due = False
+
+
+def _validate(item: dict) -> _Plan:
+    prefix = item["_prefix"]
+    if not item.get("namespace"):
+        raise InputError("%snamespace: required (give it per stream or once for the task)" % prefix,
+                         option=prefix + "namespace")
+    ir.validate_name(item["namespace"], prefix + "namespace", "namespace name")
+    ir.validate_name(item.get("name") or "", prefix + "name")
+    plan = _Plan(item)
+    seen = set()
+    for index, tag in enumerate(item.get("tags") or []):
+        tag_prefix = "%stags[%d]" % (prefix, index)
+        ref = IS.spec_tag_from_params(tag, plan.name, plan.namespace, tag_prefix)
+        if ref["name"] in seen:
+            raise InputError("%s.name: tag %s is listed twice" % (tag_prefix, ref["name"]), option=tag_prefix + ".name")
+        seen.add(ref["name"])
+        plan.tags.append(ref)
+    repo = item.get("import_repository")
+    if repo:
+        option = prefix + "import_repository.from_image"
+        parsed = ir.parse_pull_spec(repo["from_image"], option)
+        if parsed.tag or parsed.digest:
+            raise InputError("%s: %r names a tag or digest; give the repository only (all its tags are imported)"
+                             % (option, repo["from_image"]), option=option)
+        if repo.get("limit") is not None and repo["limit"] < 1:
+            raise InputError("%simport_repository.limit: must be at least 1" % prefix,
+                             option=prefix + "import_repository.limit")
+    if item.get("state") == "absent" and (plan.tags or repo):
+        raise InputError("%stags: state absent deletes the whole stream; remove tags/import_repository, or use "
+                         "ocp.registry.imagestream_tag to delete single tags" % prefix, option=prefix + "tags")
+    return plan
+
+
+def _fetch_live(client, plans: List[_Plan]) -> None:
+    if len(plans) == 1:
+        plans[0].live = IS.get_stream(client, plans[0].name, plans[0].namespace)
+        return
+    by_ns: Dict[str, Dict[str, dict]] = {}
+    for plan in plans:
+        if plan.namespace not in by_ns:
+            by_ns[plan.namespace] = {(s.get("metadata") or {}).get("name"): s
+                                     for s in client.list(R.IMAGESTREAM, namespace=plan.namespace)}
+        plan.live = by_ns[plan.namespace].get(plan.name)
+
+
+def _repo_due(plan: _Plan) -> bool:
+    repo = plan.item.get("import_repository")
+    if not repo:
+        return False
+    if plan.item.get("reimport") or plan.live is None:
+        return True
+    prefix = repo["from_image"] + ":"
+    return not any(((t.get("from") or {}).get("name") or "").startswith(prefix)
+                   for t in (plan.live.get("spec") or {}).get("tags") or [])
+
+
+def _build(plan: _Plan):
+    def build(live):
+        return IS.desired_stream(live, plan.name, plan.namespace, plan.item, plan.tags)
+    return build
+
+
+def _import(client, plan: _Plan, check_mode: bool) -> None:
+    if check_mode or plan.item.get("state") == "absent":
+        return
+    live_tags = ((plan.live or {}).get("spec") or {}).get("tags") or []
+    stored_tags = {t.get("name"): t for t in ((plan.stored or {}).get("spec") or {}).get("tags") or []}
+    before = {t["name"]: (IS.current_event(plan.live, t["name"]) or {}).get("image") for t in plan.tags}
+    images = []
+    for ref in plan.tags:
+        merged = stored_tags.get(ref["name"]) or ref
+        due = IS.tag_changed_for_import(live_tags, merged)
+        if plan.item.get("reimport") and (merged.get("from") or {}).get("kind") == "DockerImage" \
+                and not merged.get("reference"):
+            due = True
+        if due:
+            images.append(ISI.image_spec(merged["from"]["name"], ref["name"], merged))
+    results = []
+    if images:
+        isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images))
+        results.extend(ISI.parse_results(isi, before))
+        plan.stored = (isi.get("status") or {}).get("import") or plan.stored
+    if plan.repo_due:
+        results.extend(_import_repository(client, plan, before))
+    plan.imports = results
+    if any(r.get("moved") for r in results):
+        plan.changed = True
+
+
+def _import_repository(client, plan: _Plan, before: dict) -> List[dict]:
+    repo = plan.item["import_repository"]
+    policy = {"insecure": bool(repo.get("insecure")), "scheduled": bool(repo.get("scheduled"))}
+    if repo.get("import_mode"):
+        policy["importMode"] = repo["import_mode"]
+    ref_policy = {"type": repo.get("reference_policy") or "Source"}
+    for live in ((plan.stored or plan.live or {}).get("status") or {}).get("tags") or []:
+        items = live.get("items") or []
+        before.setdefault(live.get("tag"), items[0].get("image") if items else None)
+    repository = {"from": {"kind": "DockerImage", "name": repo["from_image"]}, "importPolicy": policy,
+                  "referencePolicy": ref_policy}
+    if repo.get("limit"):
+        probe = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, repository=repository,
+                                                         do_import=False))
+        status = (probe.get("status") or {}).get("repository") or {}
+        tags = [e.get("tag") for e in status.get("images") or [] if e.get("tag")]
+        tags += [t for t in status.get("additionalTags") or [] if t not in tags]
+        if not tags:
+            return ISI.parse_results(probe, before)
+        tags = tags[:repo["limit"]]
+        images = [{"from": {"kind": "DockerImage", "name": "%s:%s" % (repo["from_image"], t)}, "to": {"name": t},
+                   "importPolicy": policy, "referencePolicy": ref_policy} for t in tags]
+        isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images))
+    else:
+        isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, repository=repository))
+    plan.stored = (isi.get("status") or {}).get("import") or plan.stored
+    plan.changed = plan.changed or plan.live is None
+    return ISI.parse_results(isi, before)
+
+
+def _settled(stream: Optional[dict], tags: List[dict]) -> bool:
+    """Every tag with a source shows an event (or an import condition) at its spec generation."""
+    if stream is None:
+        return False
+    for ref in tags:
+        if ref.get("reference") and (ref.get("from") or {}).get("kind") == "DockerImage":
+            continue
+        live_ref = IS.spec_tag(stream, ref["name"]) or {}
+        gen = live_ref.get("generation") or 0
+        status_tag = IS.find_status_tag(stream, ref["name"]) or {}
+        seen = [(i.get("generation") or 0) for i in (status_tag.get("items") or [])[:1]]
+        seen += [(c.get("generation") or 0) for c in status_tag.get("conditions") or []]
+        if not seen or max(seen) < gen:
+            return False
+    return True
+
+
+def _wait(client, plan: _Plan, timeout: int, sleep: int) -> None:
+    deadline = time.monotonic() + timeout
+    stream = plan.stored
+    while not _settled(stream, plan.tags):
+        if time.monotonic() >= deadline:
+            raise ApiTimeout("ImageStream %s/%s: tags not imported after %ds" % (plan.namespace, plan.name, timeout),
+                             last=IS.summarize(stream), target="ImageStream %s/%s" % (plan.namespace, plan.name))
+        time.sleep(max(0.2, min(sleep, deadline - time.monotonic())))
+        stream = IS.get_stream(client, plan.name, plan.namespace)
+    plan.stored = stream
+
+
+def _result(plan: _Plan) -> dict:
+    return {"name": plan.name, "namespace": plan.namespace, "state": plan.item.get("state") or "present",
+            "changed": plan.changed, "imagestream": IS.summarize(plan.stored), "imports": plan.imports}
+
+
+def default_namespace(module, params: dict) -> Optional[str]:
+    """The task's namespace, else the kubeconfig context's namespace (only looked up when needed)."""
+    if params.get("namespace"):
+        return params["namespace"]
+    if params.get("streams") and all(i.get("namespace") for i in params["streams"]):
+        return None
+    return module.default_namespace
+
+
+def run(module) -> dict:
+    params = dict(module.params)
+    params["namespace"] = default_namespace(module, params)
+    check_mode = module.check_mode
+    items = _items(params)
+    if not items[0].get("name") and not params.get("streams"):
+        raise InputError("name: required (or give streams)", option="name")
+    plans = [_validate(item) for item in items]
+    names = [(p.namespace, p.name) for p in plans]
+    if len(set(names)) != len(names):
+        raise InputError("streams: a stream is listed twice", option="streams")
+    client = module.client
+    _fetch_live(client, plans)
+    known = {(p.namespace, p.name): p.item.get("state") != "absent" for p in plans}
+    for plan in plans:
+        if plan.item.get("state") == "absent":
+            continue
+        desired = IS.desired_stream(plan.live, plan.name, plan.namespace, plan.item, plan.tags)
+        live_tags = ((plan.live or {}).get("spec") or {}).get("tags") or []
+        changed_tags = [t for t in (desired.get("spec") or {}).get("tags") or [] if t not in live_tags]
+        IS.check_sources_exist(client, plan.namespace, plan.name, changed_tags, known, prefix=plan.prefix + "tags")
+        plan.repo_due = _repo_due(plan)
+    secrets = []
+    if params.get("pull_secret"):
+        for namespace in sorted({p.namespace for p in plans if p.item.get("state") != "absent"}):
+            secrets.append(PS.ensure_pull_secret(client, namespace, params["pull_secret"], check_mode))
+    for plan in plans:
+        if plan.item.get("state") == "absent":
+            plan.changed = plan.live is not None
+            if plan.changed and not check_mode:
+                client.delete(R.IMAGESTREAM, plan.name, namespace=plan.namespace)
+            plan.desired = None
+            continue
+        plan.changed, plan.stored, plan.desired = IS.write_stream(client, plan.live, _build(plan), check_mode)
+        if plan.repo_due and check_mode:
+            plan.changed = True
+        _import(client, plan, check_mode)
+        if params.get("wait") and not check_mode:
+            _wait(client, plan, params["wait_timeout"], params["wait_sleep"])
+    results = [_result(p) for p in plans]
+    out = {"changed": any(p.changed for p in plans) or any(s["changed"] for s in secrets), "results": results}
+    if secrets:
+        out["pull_secrets"] = secrets
+    if not params.get("streams"):
+        out["imagestream"] = results[0]["imagestream"]
+        out["imports"] = results[0]["imports"]
+    if module._diff:
+        if len(plans) == 1:
+            out["diff"] = IS.diff_view(plans[0].live, plans[0].desired)
+        else:
+            out["diff"] = [dict(IS.diff_view(p.live, p.desired), before_header="%s/%s" % (p.namespace, p.name),
+                                after_header="%s/%s" % (p.namespace, p.name)) for p in plans if p.changed]
+    failed = [r for p in plans for r in p.imports if not r["succeeded"]]
+    if failed and params.get("fail_on_import_error"):
+        ISI.raise_for_failures(failed, ", ".join("%s/%s" % k for k in names), any(p.changed for p in plans),
+                               extra={"results": results})
+    if failed:
+        module.warn("%d tag(s) failed to import; see imports[].reason and .hint" % len(failed))
+    return out

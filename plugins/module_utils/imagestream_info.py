@@ -1,0 +1,140 @@
+# Copyright (c) ocp.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""Read ImageStreams into plain data (``oc describe is``, ``oc get istag``, ``oc adm top imagestreams``)."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
+from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
+from ansible_collections.ocp.registry.plugins.module_utils import resources as R
+from ansible_collections.ocp.registry.plugins.module_utils.errors import Forbidden, NotFound
+
+__all__ = ["argument_spec", "run", "describe_stream", "image_size"]
+
+
+def argument_spec() -> dict:
+    return {
+        "name": {"type": "str"},
+        "namespace": {"type": "str"},
+        "label_selectors": {"type": "list", "elements": "str", "default": []},
+        "sizes": {"type": "bool", "default": False},
+    }
+
+
+def image_size(image: Optional[dict]) -> Optional[int]:
+    """Bytes of an Image: the sum of its layers, else ``dockerImageMetadata.Size``; None when unknown."""
+    if not image:
+        return None
+    layers = image.get("dockerImageLayers") or []
+    if layers:
+        return sum(int(layer.get("size") or 0) for layer in layers)
+    size = (image.get("dockerImageMetadata") or {}).get("Size")
+    return int(size) if isinstance(size, (int, float)) else None
+
+
+def _event(item: dict) -> dict:
+    return {"digest": item.get("image") or None, "pull_spec": item.get("dockerImageReference"),
+            "created": item.get("created"), "generation": item.get("generation")}
+
+
+def describe_stream(stream: dict, sizes: Optional[Dict[str, Optional[int]]] = None) -> dict:
+    meta = stream.get("metadata") or {}
+    spec = stream.get("spec") or {}
+    status = stream.get("status") or {}
+    names = [t.get("name") for t in spec.get("tags") or []]
+    names += [t.get("tag") for t in status.get("tags") or [] if t.get("tag") not in names]
+    tags = []
+    digests: List[str] = []
+    for name in names:
+        ref = IS.spec_tag(stream, name)
+        status_tag = IS.find_status_tag(stream, name) or {}
+        history = [_event(i) for i in status_tag.get("items") or []]
+        for h in history:
+            if h["digest"] and h["digest"] not in digests:
+                digests.append(h["digest"])
+        current = history[0] if history else None
+        entry = {
+            "name": name,
+            "spec": None if ref is None else {
+                "from": ref.get("from"),
+                "reference": bool(ref.get("reference")),
+                "reference_policy": (ref.get("referencePolicy") or {}).get("type") or "Source",
+                "scheduled": bool((ref.get("importPolicy") or {}).get("scheduled")),
+                "insecure": bool((ref.get("importPolicy") or {}).get("insecure")),
+                "import_mode": (ref.get("importPolicy") or {}).get("importMode"),
+                "annotations": ref.get("annotations") or {},
+                "generation": ref.get("generation"),
+            },
+            "digest": current["digest"] if current else None,
+            "pull_spec": current["pull_spec"] if current else None,
+            "created": current["created"] if current else None,
+            "history": history,
+            "conditions": status_tag.get("conditions") or [],
+        }
+        if sizes is not None:
+            entry["size"] = sizes.get(entry["digest"]) if entry["digest"] else None
+        tags.append(entry)
+    out = {
+        "name": meta.get("name"),
+        "namespace": meta.get("namespace"),
+        "uid": meta.get("uid"),
+        "created": meta.get("creationTimestamp"),
+        "labels": meta.get("labels") or {},
+        "annotations": meta.get("annotations") or {},
+        "generation": meta.get("generation"),
+        "internal_repository": status.get("dockerImageRepository") or None,
+        "public_repository": status.get("publicDockerImageRepository") or None,
+        "lookup_local": bool((spec.get("lookupPolicy") or {}).get("local")),
+        "tags": tags,
+        "unique_images": len(digests),
+        "images": digests,
+    }
+    if sizes is not None:
+        known = [sizes.get(d) for d in digests]
+        out["size"] = sum(s for s in known if s is not None) if any(s is not None for s in known) else None
+    return out
+
+
+def run(module) -> dict:
+    params = module.params
+    namespace = params.get("namespace") or module.default_namespace
+    if params.get("name"):
+        ir.validate_name(params["name"], "name")
+    client = module.client
+    if params.get("name"):
+        if not namespace:
+            from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
+
+            raise InputError("namespace: required with name", option="namespace")
+        try:
+            streams = [client.get(R.IMAGESTREAM, params["name"], namespace=namespace)]
+        except NotFound:
+            streams = []
+    else:
+        selector = ",".join(params.get("label_selectors") or []) or None
+        streams = client.list(R.IMAGESTREAM, namespace=namespace, label_selector=selector)
+    sizes: Optional[Dict[str, Optional[int]]] = None
+    warnings = []
+    if params.get("sizes"):
+        sizes = {}
+        for stream in streams:
+            for status_tag in (stream.get("status") or {}).get("tags") or []:
+                for item in status_tag.get("items") or []:
+                    digest = item.get("image")
+                    if digest and digest not in sizes:
+                        try:
+                            sizes[digest] = image_size(client.get_or_none(R.IMAGE, digest))
+                        except Forbidden:
+                            sizes[digest] = None
+                            if not warnings:
+                                warnings.append("not allowed to read images; sizes are unknown")
+    for warning in warnings:
+        module.warn(warning)
+    return {"changed": False, "imagestreams": [describe_stream(s, sizes) for s in streams]}
