@@ -93,9 +93,13 @@ def compute_patch(live: dict | None, desired: dict) -> dict:
             sub = compute_patch(have, want)
             if sub:
                 patch[key] = sub
+        elif isinstance(want, dict) and have is REMOVE:
+            # Absent live: create what the skeleton names (an empty dict manages nothing, so no write).
+            sub = compute_patch({}, want)
+            if sub:
+                patch[key] = sub
         elif isinstance(want, dict):
-            # Not a dict live (absent or another type): send the whole value; nulls inside are meaningless.
-            patch[key] = strip_remove(want)
+            patch[key] = strip_remove(want)  # another type live: replace it
         elif have is REMOVE or not _equal(have, want):
             patch[key] = copy.deepcopy(want)
     return patch
