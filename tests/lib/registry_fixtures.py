@@ -11,6 +11,8 @@ import pytest
 
 from . import registry as _registry
 
+__all__ = ["docker_registry", "oci_images", "registry_factory"]
+
 
 def _missing_tools(*names):
     return [n for n in names if shutil.which(n) is None]

@@ -100,6 +100,9 @@ def _prune_status_tags(stream: dict) -> None:
     status = stream.get("status") or {}
     if status.get("tags"):
         status["tags"] = [t for t in status["tags"] if t.get("items") or t.get("conditions")]
+        for t in status["tags"]:
+            if not t.get("items"):
+                t["items"] = None   # v1 TagEventList.items has no omitempty: a conditions-only tag shows null
 
 
 def split_stream_tag(name: str) -> tuple[str, str] | None:
