@@ -109,6 +109,12 @@ def desired_claim(params: dict) -> Callable[[dict | None], dict]:
         live_size = ((live_spec.get("resources") or {}).get("requests") or {}).get("storage")
         size = live_size
         if live_size is None or parse_quantity(live_size, option="size") < wanted_bytes:
+            phase = (live.get("status") or {}).get("phase") or "Pending"
+            if phase != "Bound":
+                raise InputError(
+                    "size: PersistentVolumeClaim %s is %s and not bound yet (phase %s); Kubernetes lets a claim grow "
+                    "only once it is bound. Keep size at %s until then" % (where, live_size, phase, live_size),
+                    option="size")
             size = str(params["size"])  # expansion (the StorageClass must allow it)
         elif parse_quantity(live_size, option="size") > wanted_bytes:
             raise InputError(

@@ -54,13 +54,16 @@ def test_equal_size_keeps_live_spelling():
     assert obj["spec"] == {"resources": {"requests": {"storage": "107374182400"}}}
 
 
-def test_larger_size_expands():
-    obj = sc.desired_claim(params(size="200Gi"))(live_claim())
+def test_larger_size_expands_a_bound_claim():
+    live = live_claim()
+    live["status"] = {"phase": "Bound"}
+    obj = sc.desired_claim(params(size="200Gi"))(live)
     assert obj["spec"]["resources"]["requests"]["storage"] == "200Gi"
 
 
 @pytest.mark.parametrize("kw,live_kw,option", [
     ({"size": "50Gi"}, {}, "size"),
+    ({"size": "200Gi"}, {}, "size"),   # growing a claim that is not bound yet
     ({"access_mode": "ReadWriteOnce"}, {}, "access_mode"),
     ({"volume_mode": "Block"}, {}, "volume_mode"),
     ({"storage_class": "other"}, {}, "storage_class"),
