@@ -26,6 +26,7 @@ description:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
+  - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
   check_mode:
     support: full
