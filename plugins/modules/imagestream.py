@@ -124,7 +124,7 @@ options:
         required: true
       limit:
         description:
-          - Import at most this many tags (in the order the registry lists them). Costs one extra dry-run import.
+          - Import at most this many tags, the first ones in the order the server prioritizes a repository's tags. Costs one extra dry-run import.
             Unset leaves the server's own cap (50 by default).
         type: int
       reference_policy:

@@ -1,0 +1,171 @@
+"""ocp.registry.imagestream against the simulator (and a real docker-registry for imports)."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.ocp.registry.tests.unit.plugins.modules.imagestream_support import (
+    IMAGESTREAMS, Runner, creds, latest_digest, make_ns, requests, trust_registry, warnings_of)
+
+D = "sha256:" + "c" * 64
+
+
+@pytest.fixture
+def run(simulator, sim_admin):
+    make_ns(simulator, "demo", "shared")
+    return Runner(simulator, sim_admin)
+
+
+def test_four_runs_reference_and_istag(run):
+    params = dict(name="app", namespace="demo", lookup_local=True,
+                  tags=[{"name": "v1", "from_image": "quay.io/ns/app:v1", "reference": True},
+                        {"name": "latest", "from_tag": "v1", "reference_policy": "Local"}])
+    (c1, k1), (a1, ka1), (c2, k2), (a2, ka2) = run.four_runs("imagestream", **params)
+    assert [r["changed"] for r in (c1, a1, c2, a2)] == [True, True, False, False], (c1, a1, c2, a2)
+    assert k1["mutating"] == 0 and k2["mutating"] == 0
+    assert requests(ka1, verb="get", resource="imagestreams") == 1
+    assert requests(ka1, verb="create", resource="imagestreams") == 1
+    assert ka1["mutating"] == 1          # no import: the only DockerImage tag is a reference
+    assert ka2["total"] == 1 and ka2["mutating"] == 0     # a no-op is exactly one GET
+    assert c1["diff"]["before"] == {} and c1["diff"]["after"]["spec"]["tags"][0]["name"] == "v1"
+    tags = {t["name"]: t for t in a2["imagestream"]["tags"]}
+    assert tags["latest"]["pull_spec"] == "quay.io/ns/app:v1"      # resolved through v1 by the server
+    assert a2["imagestream"]["lookup_local"] is True
+    assert a2["imagestream"]["internal_repository"].endswith("/demo/app")
+
+
+def test_change_one_tag_keeps_others_and_prune(run, simulator):
+    run("imagestream", name="app", namespace="demo",
+        tags=[{"name": "a", "from_image": "quay.io/ns/app:a", "reference": True},
+              {"name": "b", "from_image": "quay.io/ns/app:b", "reference": True}])
+    (res, counters) = run.counted("imagestream", diff=True, name="app", namespace="demo",
+                                  tags=[{"name": "a", "from_image": "quay.io/ns/app:a2", "reference": True}])
+    assert res["changed"] and counters["mutating"] == 1
+    assert res["diff"]["before"]["spec"]["tags"][0]["from"]["name"] == "quay.io/ns/app:a"
+    assert res["diff"]["after"]["spec"]["tags"][0]["from"]["name"] == "quay.io/ns/app:a2"
+    spec = simulator.api.get(IMAGESTREAMS, "demo", "app")["spec"]["tags"]
+    assert [t["name"] for t in spec] == ["a", "b"]
+    res = run("imagestream", name="app", namespace="demo", prune_tags=True,
+              tags=[{"name": "a", "from_image": "quay.io/ns/app:a2", "reference": True}])
+    assert res["changed"]
+    assert [t["name"] for t in simulator.api.get(IMAGESTREAMS, "demo", "app")["spec"]["tags"]] == ["a"]
+
+
+def test_streams_one_task_one_list_per_namespace(run):
+    streams = [{"name": "s%d" % i, "tags": [{"name": "t", "from_image": "quay.io/ns/s%d:t" % i, "reference": True}]}
+               for i in range(5)]
+    streams.append({"name": "x", "namespace": "shared", "tags": [{"name": "t", "from_tag": "demo/s0:t"}]})
+    res, counters = run.counted("imagestream", namespace="demo", streams=streams)
+    assert res["changed"] and len(res["results"]) == 6
+    assert requests(counters, verb="list", resource="imagestreams") == 2
+    assert requests(counters, verb="create", resource="imagestreams") == 6
+    res, counters = run.counted("imagestream", namespace="demo", streams=streams)
+    assert not res["changed"]
+    assert counters["total"] == 2 and counters["mutating"] == 0
+    assert "imagestream" not in res
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({"tags": [{"name": "v1", "from_image": "quay.io/ns/app:v1@" + D}]}, "tags[0].from_image"),
+    ({"tags": [{"name": "v1", "from_image": "Quay.io/ns/APP:v1"}]}, "tags[0].from_image"),
+    ({"tags": [{"name": "v1", "from_image": "http://reg.local/ns/app:v1"}]}, "insecure: true"),
+    ({"tags": [{"name": "v1", "from_tag": "missing:v1"}]}, "demo/missing does not exist"),
+    ({"tags": [{"name": "v1", "from_tag": "nocolon"}, {"name": "v2", "from_tag": "v1", "scheduled": True}]},
+     "tags[1].scheduled"),
+    ({"tags": [{"name": "v1", "from_digest": "app@sha256:123"}]}, "tags[0].from_digest"),
+    ({"tags": [{"name": "v1", "from_image": "quay.io/a:b"}, {"name": "v1", "from_image": "quay.io/a:c"}]},
+     "listed twice"),
+    ({"tags": [{"name": "v1", "from_image": "quay.io/a:b", "from_tag": "x:y"}]}, "mutually exclusive"),
+    ({"tags": [{"name": "v1"}]}, "one of the following is required"),
+    ({"import_repository": {"from_image": "quay.io/ns/app:v1"}}, "import_repository.from_image"),
+    ({"name": "Bad_Name"}, "name"),
+])
+def test_bad_input_writes_nothing(run, params, needle):
+    params = dict({"name": "app", "namespace": "demo"}, **params)
+    res, counters = run.counted("imagestream", **params)
+    assert res.get("failed"), res
+    assert needle in res["msg"], res["msg"]
+    assert counters["mutating"] == 0
+
+
+def test_state_absent(run, simulator):
+    run("imagestream", name="gone", namespace="demo", tags=[{"name": "t", "from_image": "a.io/b:c", "reference": True}])
+    res, counters = run.counted("imagestream", check=True, name="gone", namespace="demo", state="absent")
+    assert res["changed"] and counters["mutating"] == 0
+    res = run("imagestream", name="gone", namespace="demo", state="absent")
+    assert res["changed"] and simulator.api.get_or_none(IMAGESTREAMS, "demo", "gone") is None
+    res, counters = run.counted("imagestream", name="gone", namespace="demo", state="absent")
+    assert not res["changed"] and counters["mutating"] == 0
+
+
+# --- real registry -------------------------------------------------------------------------------
+
+@pytest.fixture
+def reg(docker_registry, oci_images, simulator):
+    trust_registry(simulator, docker_registry)
+    return docker_registry
+
+
+def test_import_reports_digest_and_is_idempotent(run, reg, oci_images, simulator):
+    digest = reg.push(oci_images["v1"], "is1/app:v1")
+    params = dict(name="app", namespace="demo", pull_secret=creds(reg),
+                  tags=[{"name": "v1", "from_image": "%s/is1/app:v1" % reg.host}])
+    res, counters = run.counted("imagestream", **params)
+    assert res["changed"], res
+    [imp] = res["imports"]
+    assert imp["succeeded"] and imp["digest"] == digest and imp["moved"]
+    assert imp["pull_spec"] == "%s/is1/app@%s" % (reg.host, digest)
+    assert requests(counters, verb="create", resource="imagestreamimports") == 1
+    assert requests(counters, verb="create", resource="secrets") == 1
+    assert res["pull_secrets"] == [{"name": "reg-creds", "namespace": "demo", "changed": True}]
+    assert reg.password not in str(res)
+    assert latest_digest(simulator, "demo", "app", "v1") == digest
+    res, counters = run.counted("imagestream", **params)
+    assert not res["changed"] and counters["mutating"] == 0 and res["imports"] == []
+    # reimport with nothing moved: changed false; then overwrite the tag in the registry: changed, moved
+    res = run("imagestream", reimport=True, **params)
+    assert not res["changed"] and res["imports"][0]["digest"] == digest and not res["imports"][0]["moved"]
+    digest2 = reg.push(oci_images["v2"], "is1/app:v1")
+    res = run("imagestream", reimport=True, **params)
+    assert res["changed"] and res["imports"][0]["digest"] == digest2
+    assert res["imports"][0]["previous_digest"] == digest
+    assert latest_digest(simulator, "demo", "app", "v1") == digest2
+
+
+@pytest.mark.parametrize("case,needle", [
+    ("missing", "not found"),
+    ("noauth", "unauthorized"),
+    ("untrusted", "x509"),
+])
+def test_import_errors_carry_the_registry_reason(run, docker_registry, oci_images, simulator, case, needle):
+    reg = docker_registry
+    reg.push(oci_images["v1"], "is2/app:v1")
+    if case != "untrusted":
+        trust_registry(simulator, reg)
+    params = dict(name="app-" + case, namespace="demo",
+                  tags=[{"name": "v1", "from_image": "%s/is2/app:%s" % (reg.host, "nope" if case == "missing" else "v1")}])
+    if case != "noauth":
+        params["pull_secret"] = creds(reg)
+    res = run("imagestream", **params)
+    assert res.get("failed"), res
+    assert needle in res["msg"].lower(), res["msg"]
+    assert res["imports"][0]["succeeded"] is False and res["imports"][0]["hint"]
+    res = run("imagestream", fail_on_import_error=False, reimport=True, **params)
+    assert not res.get("failed") and res["imports"][0]["succeeded"] is False
+    assert any("failed to import" in w for w in warnings_of(res)), sorted(res)
+
+
+def test_import_repository_with_limit(run, reg, oci_images):
+    for tag, img in (("a", "v1"), ("b", "v2"), ("c", "v3")):
+        reg.push(oci_images[img], "is3/repo:%s" % tag)
+    params = dict(name="repo", namespace="demo", pull_secret=creds(reg),
+                  import_repository={"from_image": "%s/is3/repo" % reg.host, "limit": 2})
+    res = run("imagestream", **params)
+    assert res["changed"], res
+    # the server orders a repository's tags (version-like tags, newest first); the limit takes the first two
+    assert len(res["imports"]) == 2 and {i["tag"] for i in res["imports"]} < {"a", "b", "c"}
+    assert all(i["succeeded"] for i in res["imports"])
+    res, counters = run.counted("imagestream", **params)
+    assert not res["changed"] and counters["mutating"] == 0
+    res = run("imagestream", name="all", namespace="demo", pull_secret=creds(reg),
+              import_repository={"from_image": "%s/is3/repo" % reg.host})
+    assert sorted(i["tag"] for i in res["imports"]) == ["a", "b", "c"]
