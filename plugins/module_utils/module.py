@@ -112,23 +112,21 @@ class RegistryModule(AnsibleModule):
 
     def run(self, fn: Callable[["RegistryModule"], dict]) -> None:
         """Run the module body; exit_json with its result or fail_json once."""
+        failure = None
         try:
             result = fn(self)
         except RegistryError as exc:
-            kwargs = scrub_strings(exc.to_fail_kwargs(), self._secrets())
-            self._close()
-            self.fail_json(**kwargs)
+            # Expected: the message says it all, no traceback.
+            failure = scrub_strings(exc.to_fail_kwargs(), self._secrets())
         except Exception as exc:  # unexpected: keep the traceback for debugging
-            self._close()
-            self.fail_json(msg=scrub_strings("Unexpected error: %s: %s" % (type(exc).__name__, exc), self._secrets()),
-                           exception=scrub_strings(traceback.format_exc(), self._secrets()))
-        else:
-            self._close()
-            result = dict(result or {})
-            result.setdefault("changed", False)
-            if self._client is not None and self._debug:
-                result["api_requests"] = self._client.request_count
-            self.exit_json(**scrub_strings(result, self._secrets()))
+            failure = {"msg": scrub_strings("Unexpected error: %s: %s" % (type(exc).__name__, exc), self._secrets()),
+                       "exception": scrub_strings(traceback.format_exc(), self._secrets())}
+        self._close()
+        if failure is not None:
+            self.fail_json(**failure)
+        result = dict(result or {})
+        result.setdefault("changed", False)
+        self.exit_json(**scrub_strings(result, self._secrets()))
 
     def _close(self) -> None:
         if self._client is not None:
