@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ansible_collections.ocp.registry.plugins.module_utils import conditions, resources, storage
-from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, RegistryError
+from ansible_collections.ocp.registry.plugins.module_utils import conditions, ensure, resources, storage
+from ansible_collections.ocp.registry.plugins.module_utils.errors import Conflict, InputError, RegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.redact import redact_paths
 
 __all__ = [
@@ -166,19 +166,60 @@ def _read_config(module: Any) -> dict:
                                  "the operator to create Config %s" % CONFIG_NAME)
 
 
-def _ensure_config(client: Any, live: dict, desired: Any, check_mode: bool, diff: bool) -> dict:
-    """ensure_present for the Config, reusing the GET made for validation (a no-op run reads it once)."""
-    from ansible_collections.ocp.registry.plugins.module_utils import ensure
+def config_patch(live: dict, skeleton: dict) -> dict:
+    """Merge patch for the managed fields, plus the chosen backend even when it has no fields.
 
-    # TODO(client layer): use a public ``live=`` argument of ensure_present once it has one.
-    return ensure._one(client, resources.REGISTRY_CONFIG, desired, CONFIG_NAME, None, live, check_mode, diff,
-                       CONFIG_SECRET_PATHS, ensure.CONFLICT_ATTEMPTS, True)
+    ``storage: {emptyDir: {}}`` (or ``pvc: {}``) is meaningful: the key's presence selects the backend, so an
+    empty backend object missing from the live spec must be sent although it "manages" no field.
+    """
+    patch = ensure.compute_patch(live, skeleton)
+    want_storage = (skeleton.get("spec") or {}).get("storage") or {}
+    live_storage = ((live or {}).get("spec") or {}).get("storage") or {}
+    for key in storage.BACKEND_KEYS:
+        want = want_storage.get(key)
+        if isinstance(want, dict) and not isinstance(live_storage.get(key), dict):
+            target = patch.setdefault("spec", {}).setdefault("storage", {})
+            target.setdefault(key, ensure.strip_remove(want))
+    return patch
+
+
+def _ensure_config(client: Any, live: dict, desired: Any, check_mode: bool, diff: bool) -> dict:
+    """Converge Config cluster from the live object already read for validation (a no-op run reads it once).
+
+    One merge patch carrying metadata.resourceVersion; on 409 re-read, re-validate nothing (the inputs did not
+    change), recompute and retry.
+    """
+    for attempt in range(ensure.CONFLICT_ATTEMPTS):
+        if attempt:
+            live = client.get(resources.REGISTRY_CONFIG, CONFIG_NAME)
+        skeleton = desired(copy.deepcopy(live))
+        patch = config_patch(live, skeleton)
+        changed = bool(patch)
+        if not patch:
+            obj = live
+        elif check_mode:
+            obj = ensure.apply_patch(live, patch)
+        else:
+            patch.setdefault("metadata", {})["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
+            try:
+                obj = client.merge_patch(resources.REGISTRY_CONFIG, CONFIG_NAME, patch)
+            except Conflict as exc:
+                if exc.already_exists or attempt + 1 >= ensure.CONFLICT_ATTEMPTS:
+                    raise
+                continue
+        view = {"spec": skeleton.get("spec") or {}}
+        result = {"changed": changed, "object": obj}
+        if diff:
+            result["diff"] = {
+                "before": redact_paths(ensure.managed_view(live, view), CONFIG_SECRET_PATHS) or {},
+                "after": redact_paths(ensure.managed_view(obj, view), CONFIG_SECRET_PATHS) or {},
+            }
+        return result
+    raise RegistryError("Config %s kept changing while it was being updated" % CONFIG_NAME)
 
 
 def ensure_registry_config(module: Any) -> dict:
     """The whole task: validate everything, write the credentials secret, write the Config, wait."""
-    from ansible_collections.ocp.registry.plugins.module_utils.ensure import ensure_present
-
     params = module.params
     validate_params(params)
     live = _read_config(module)
@@ -189,7 +230,7 @@ def ensure_registry_config(module: Any) -> dict:
     diffs = []
     creds = storage.credential_data(params.get("storage"))
     if creds is not None:
-        sec = ensure_present(module.client, resources.SECRET, storage.secret_desired(creds), check_mode=check_mode,
+        sec = ensure.ensure_present(module.client, resources.SECRET, storage.secret_desired(creds), check_mode=check_mode,
                              diff=diff, secret_paths=SECRET_SECRET_PATHS, name=storage.USER_SECRET,
                              namespace=storage.NAMESPACE)
         result["changed"] = result["changed"] or sec["changed"]

@@ -143,3 +143,28 @@ def test_effective_values():
     assert rc.effective(params(), LIVE_ROLLING) == (1, "RollingUpdate")
     assert rc.effective(params(replicas=3, rollout_strategy="Recreate"), LIVE_ROLLING) == (3, "Recreate")
     assert rc.effective(params(), {"spec": {"replicas": 2, "rolloutStrategy": ""}}) == (2, None)
+
+
+PATCH_CASES = [
+    ("emptyDir on a config without storage", {"spec": {"replicas": 1, "storage": {}}},
+     dict(storage=storage(empty_dir={"acknowledge_non_production": True})),
+     {"spec": {"storage": {"emptyDir": {}}}}),
+    ("s3 -> emptyDir in one patch", {"spec": {"storage": {"s3": {"bucket": "b"}, "managementState": "Managed"}}},
+     dict(storage=storage(empty_dir={"acknowledge_non_production": True})),
+     {"spec": {"storage": {"emptyDir": {}, "s3": None}}}),
+    ("default pvc on a Removed config", {"spec": {"managementState": "Removed"}},
+     dict(management_state="Managed", storage=storage(pvc={"claim": ""})),
+     {"spec": {"managementState": "Managed", "storage": {"pvc": {}}}}),
+    ("default pvc already filled by the operator", {"spec": {"storage": {"pvc": {"claim": "image-registry-storage"}}}},
+     dict(storage=storage(pvc={"claim": ""})), {}),
+    ("emptyDir already set", {"spec": {"storage": {"emptyDir": {}}}},
+     dict(storage=storage(empty_dir={"acknowledge_non_production": True})), {}),
+]
+
+
+@pytest.mark.parametrize("label,live,kw,expected", PATCH_CASES, ids=[c[0] for c in PATCH_CASES])
+def test_config_patch(label, live, kw, expected):
+    live = dict(live, apiVersion="imageregistry.operator.openshift.io/v1", kind="Config",
+                metadata={"name": "cluster", "resourceVersion": "7"})
+    skeleton = rc.desired_config(params(**kw))(copy.deepcopy(live))
+    assert rc.config_patch(live, skeleton) == expected
