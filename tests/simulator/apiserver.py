@@ -369,8 +369,12 @@ class ApiServer:
 
     def watch(self, rt, namespace: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None, resource_version: str | None = None,
-              user: User = SYSTEM) -> Watch:
-        """Open a watch. Without a resourceVersion (or "0") current objects come first as ADDED."""
+              user: User = SYSTEM, send_initial_events: bool = False) -> Watch:
+        """Open a watch. Without a resourceVersion (or "0") current objects come first as ADDED.
+
+        send_initial_events (the WatchList protocol) sends current objects as ADDED, then a BOOKMARK
+        annotated k8s.io/initial-events-end=true, whatever resourceVersion says.
+        """
         rt = self._rt(rt)
         if rt.virtual or "watch" not in rt.verbs:
             raise errors.method_not_allowed()
@@ -378,10 +382,14 @@ class ApiServer:
         ns = namespace if rt.namespaced else None
         w = Watch(self, rt, ns, match)
         with self.lock:
-            if not resource_version or resource_version == "0":
+            if send_initial_events or not resource_version or resource_version == "0":
                 for obj in self.store.list(rt.key, ns):
                     if match(obj):
                         w.queue.put(("ADDED", self.decorate(rt, obj, user)))
+                if send_initial_events:
+                    w.queue.put(("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {
+                        "resourceVersion": str(self.store.resource_version),
+                        "annotations": {"k8s.io/initial-events-end": "true"}}}))
             else:
                 try:
                     since = int(resource_version)

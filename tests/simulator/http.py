@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import json
+import select
 import socket
 import ssl
 import time
@@ -188,6 +190,71 @@ def discovery_resources(group: str, version: str) -> dict | None:
         resources.extend(rt.discovery())
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}" if group else version,
             "resources": resources}
+
+
+def _gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def openapi_v3_index() -> dict:
+    """/openapi/v3: one entry per group-version (kubectl uses it to learn that fieldValidation works)."""
+    paths = {}
+    for g, versions in catalog.groups().items():
+        for v in versions:
+            doc = json.dumps(openapi_v3_document(_gv_path(g, v)), sort_keys=True).encode()
+            digest = hashlib.sha512(doc).hexdigest()[:32].upper()
+            paths[_gv_path(g, v)] = {"serverRelativeURL": f"/openapi/v3/{_gv_path(g, v)}?hash={digest}"}
+    return {"paths": paths}
+
+
+def openapi_v3_document(gv_path: str) -> dict | None:
+    """A minimal OpenAPI v3 document: the paths and their operations with GVK extensions and the
+    query parameters, but no component schemas (kubectl explain is not supported)."""
+    parts = gv_path.strip("/").split("/")
+    if parts[0] == "api" and len(parts) == 2:
+        group, version = "", parts[1]
+    elif parts[0] == "apis" and len(parts) == 3:
+        group, version = parts[1], parts[2]
+    else:
+        return None
+    types = catalog.types_in(group, version)
+    if not types:
+        return None
+    params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+              for n in ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")]
+    paths = {}
+    for rt in types:
+        gvk = {"group": group, "version": version, "kind": rt.kind}
+        base = f"/{gv_path}" + ("/namespaces/{namespace}" if rt.namespaced else "")
+        item: dict = {}
+        coll: dict = {}
+        for verb, method in (("get", "get"), ("update", "put"), ("patch", "patch"), ("delete", "delete")):
+            if verb in rt.verbs:
+                item[method] = {"operationId": f"{verb}{rt.kind}", "parameters": params,
+                                "x-kubernetes-action": verb, "x-kubernetes-group-version-kind": gvk,
+                                "responses": {"200": {"description": "OK"}}}
+        for verb, method in (("list", "get"), ("create", "post")):
+            if verb in rt.verbs:
+                coll[method] = {"operationId": f"{verb}{rt.kind}", "parameters": params,
+                                "x-kubernetes-action": verb, "x-kubernetes-group-version-kind": gvk,
+                                "responses": {"200": {"description": "OK"}}}
+        if coll:
+            paths[f"{base}/{rt.plural}"] = coll
+        if item:
+            paths[f"{base}/{rt.plural}/{{name}}"] = item
+        for sub in rt.subresources:
+            ops = {}
+            for verb, method in (("get", "get"), ("update", "put"), ("patch", "patch"), ("create", "post")):
+                if verb in sub.verbs:
+                    ops[method] = {"operationId": f"{verb}{rt.kind}{sub.name.title()}", "parameters": params,
+                                   "x-kubernetes-action": verb, "responses": {"200": {"description": "OK"}},
+                                   "x-kubernetes-group-version-kind": {"group": sub.group if sub.group is not None
+                                                                       else group,
+                                                                       "version": sub.version or version,
+                                                                       "kind": sub.kind}}
+            paths[f"{base}/{rt.plural}/{{name}}/{sub.name}"] = ops
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.33.5"}, "paths": paths,
+            "components": {"schemas": {}}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -407,6 +474,15 @@ class Handler(BaseHTTPRequestHandler):
         if p == "/version/openshift":
             self._send_json(200, OPENSHIFT_VERSION)
             return 200
+        if p == "/openapi/v3":
+            self._send_json(200, openapi_v3_index())
+            return 200
+        if p.startswith("/openapi/v3/"):
+            doc = openapi_v3_document(p[len("/openapi/v3/"):])
+            if doc is None:
+                raise errors.path_not_found()
+            self._send_json(200, doc)
+            return 200
         if p == "/api":
             self._send_json(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.server.server_address[1]}"}]})
@@ -586,6 +662,14 @@ class Handler(BaseHTTPRequestHandler):
             return 200
         raise errors.method_not_allowed()
 
+    def _peer_closed(self) -> bool:
+        """A watch client sends nothing, so a readable socket means it closed (or reset) the connection."""
+        try:
+            readable, _, _ = select.select([self.request], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
     def _watch(self, info: RequestInfo, query: dict, user: User) -> int:
         timeout = _q(query, "timeoutSeconds")
         try:
@@ -597,7 +681,8 @@ class Handler(BaseHTTPRequestHandler):
         if name:
             fsel = f"metadata.name={name}" + (f",{fsel}" if fsel else "")
         w = self.sim.api.watch(info.rt, info.namespace, label_selector=_q(query, "labelSelector"),
-                               field_selector=fsel, resource_version=_q(query, "resourceVersion"), user=user)
+                               field_selector=fsel, resource_version=_q(query, "resourceVersion"), user=user,
+                               send_initial_events=_truthy(_q(query, "sendInitialEvents")))
         self.sim.track_watch(w, True)
         try:
             self.send_response(200)
@@ -612,6 +697,8 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 ev = w.next(min(left, 0.5))
                 if ev is None:
+                    if self._peer_closed():
+                        break
                     continue
                 line = json.dumps({"type": ev[0], "object": ev[1]}, separators=(",", ":")).encode() + b"\n"
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
