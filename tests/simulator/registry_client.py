@@ -545,7 +545,7 @@ class Importer:
     def list_tags(self, ref: DockerImageReference, insecure: bool = False) -> list[str]:
         client = self.client(ref, insecure)
         try:
-            return client.tags(ref.repository_path)
+            return prioritize_tags(client.tags(ref.repository_path))
         except _NotFound:
             raise not_found(ref) from None
         except _Unauthorized:
@@ -677,6 +677,33 @@ def _choose(entries, prefer_arch, prefer_os, cp_arch, cp_os):
         if hit:
             return hit
     return entries[0] if entries else None
+
+
+_MINOR = re.compile(r"^v?(\d+)\.(\d+)(?:-[\w.-]+)?$")
+_FULL = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+][\w.+-]+)?$")
+
+
+def prioritize_tags(tags: list[str]) -> list[str]:
+    """Order tags like the importer's PrioritizeTags: latest, minor versions (desc), full versions (desc),
+    then everything else lexicographically."""
+    uniq = sorted(set(t or "latest" for t in tags))
+    latest = [t for t in uniq if t == "latest"]
+    minor, full, other = [], [], []
+    for t in uniq:
+        if t == "latest":
+            continue
+        m = _MINOR.match(t)
+        if m:
+            minor.append(((int(m.group(1)), int(m.group(2))), t))
+            continue
+        m = _FULL.match(t)
+        if m:
+            full.append(((int(m.group(1)), int(m.group(2)), int(m.group(3))), t))
+            continue
+        other.append(t)
+    minor.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    full.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    return latest + [t for _, t in minor] + [t for _, t in full] + other
 
 
 def parse_docker_config_secret(secret: dict) -> list[tuple[str, str, str]]:
