@@ -137,6 +137,7 @@ def kubeconfig_secrets(config: Any) -> set:
         exec_conf = user.get("exec")
         if isinstance(exec_conf, dict):
             for env in exec_conf.get("env") or []:
-                if isinstance(env, dict) and isinstance(env.get("value"), str) and env["value"]:
+                # env values are often harmless ("true", "us-east-1"): only long ones are treated as secrets
+                if isinstance(env, dict) and isinstance(env.get("value"), str) and len(env["value"]) >= 8:
                     found.add(env["value"])
     return found
