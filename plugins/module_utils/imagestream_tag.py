@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Dict, List, Optional, Tuple
 
@@ -24,6 +25,7 @@ from ansible_collections.ocp.registry.plugins.module_utils import image_referenc
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream_apply as APPLY
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream_import as ISI
+from ansible_collections.ocp.registry.plugins.module_utils import pull_secret as PS
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
 
@@ -50,6 +52,7 @@ def argument_spec() -> dict:
         "annotations": {"type": "dict"},
         "rollback": {"type": "str"},
         "fail_on_import_error": {"type": "bool", "default": True},
+        "pull_secret": {"type": "dict", "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
     }
 
 
@@ -209,8 +212,14 @@ def run(module) -> dict:
     known: Dict[Tuple[str, str], bool] = {k: v is not None for k, v in streams.items()}
     for (ns, stream), refs in by_stream.items():
         known[(ns, stream)] = True
-        IS.check_sources_exist(client, ns, stream, refs, known, prefix="dest")
+        live_tags = ((streams[(ns, stream)] or {}).get("spec") or {}).get("tags") or []
+        changed_refs = [t for t in IS.merge_tags(live_tags, refs) if not any(t is lt for lt in live_tags)]
+        IS.check_sources_exist(client, ns, stream, changed_refs, known, prefix="dest")
 
+    secrets = []
+    if params.get("pull_secret") and by_stream:
+        for ns in sorted({ns for ns, _s in by_stream}):
+            secrets.append(PS.ensure_pull_secret(client, ns, params["pull_secret"], check_mode))
     failed: List[dict] = []
     if state == "absent":
         for entry in results:
@@ -239,7 +248,9 @@ def run(module) -> dict:
                 entry["after"] = entry.get("target") or (entry["before"] if not entry["changed"] else None)
             else:
                 entry["after"] = _event_view(IS.current_event(plan.stored, tag))
-    out = {"changed": any(e["changed"] for e in results), "tags": results}
+    out = {"changed": any(e["changed"] for e in results) or any(s["changed"] for s in secrets), "tags": results}
+    if secrets:
+        out["pull_secrets"] = secrets
     if notes:
         out["notes"] = notes
     if module._diff:

@@ -91,6 +91,28 @@ options:
     description: Fail when the import of an external image reports an error.
     type: bool
     default: true
+  pull_secret:
+    description:
+      - A pull secret for a private registry, checked (only O(pull_secret.name)) or created/updated as a
+        C(kubernetes.io/dockerconfigjson) secret in the destination namespaces; imports use the namespace's pull secrets.
+    type: dict
+    suboptions:
+      name:
+        description: Secret name.
+        type: str
+        required: true
+      registry:
+        description: Registry host[:port] the credentials are for.
+        type: str
+      username:
+        description: Registry user.
+        type: str
+      password:
+        description: Registry password or token. Never returned or logged.
+        type: str
+      email:
+        description: Optional e-mail stored with the credentials.
+        type: str
 """
 
 EXAMPLES = r"""
@@ -159,6 +181,11 @@ tags:
       description: Import results for this tag (external images).
       type: list
       elements: dict
+pull_secrets:
+  description: The pull secrets checked or written (names only).
+  returned: when O(pull_secret) is given
+  type: list
+  elements: dict
 notes:
   description: Why a rollback did nothing.
   returned: when a rollback was already in place
