@@ -97,12 +97,14 @@ def platform_status(config: SimConfig) -> dict:
 class SimulatorServer:
     def __init__(self, state_dir: str, port: int = 0, platform: str = "baremetal",
                  apps_domain: str = "apps.example.test", state_file: str | None = None,
-                 controller_delay: float = 0.2, import_interval: float = 900.0, tls: bool = True):
+                 controller_delay: float = 0.2, import_interval: float = 900.0, tls: bool = True,
+                 controllers: bool = True):
         platform_type(platform)   # fail early on an unknown platform
         self.state_dir = os.path.abspath(state_dir)
         self.port = port
         self.state_file = os.path.abspath(state_file) if state_file else None
         self.tls = tls
+        self.with_controllers = controllers   # False: API only (strategies yes, controllers/bootstrap hook no)
         self.config = SimConfig(platform=platform, apps_domain=apps_domain, controller_delay=controller_delay,
                                 import_interval=import_interval, state_dir=self.state_dir)
         self.store = Store()
@@ -153,7 +155,8 @@ class SimulatorServer:
             self.store.load(self.state_file)
         apis.install_all(self.api)
         self.bootstrap()
-        self._install_controllers()
+        if self.with_controllers:
+            self._install_controllers()
         ssl_ctx = self._tls_setup() if self.tls else None
         self._httpd = _HTTPServer(("127.0.0.1", self.port), Handler, self, ssl_ctx)
         self.port = self._httpd.server_address[1]
