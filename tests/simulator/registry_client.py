@@ -457,7 +457,7 @@ def _describe_os_error(exc, host: str = "") -> str:
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return f"{where}: i/o timeout"
     if isinstance(exc, socket.gaierror):
-        return "dial tcp: lookup: no such host"
+        return f"dial tcp: lookup {host.rsplit(':', 1)[0] if host else ''}: no such host".replace("lookup :", "lookup:")
     if isinstance(exc, ssl.SSLError):
         return f"tls: {exc.reason or exc}"
     return str(exc) or exc.__class__.__name__
