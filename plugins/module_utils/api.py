@@ -467,7 +467,7 @@ class ApiClient:
             if status == "found":
                 return resp
         if status >= 400:
-            raise error_for_status(status, data, target=target, method=method,
+            raise error_for_status(status, data, target=target or path, method=method,
                                    retry_after=_parse_retry_after(resp.getheader("Retry-After")))
         return _decode(data, target or path)
 
