@@ -246,8 +246,12 @@ class SimulatorServer:
                                     "message": "kubelet is posting ready status", "lastHeartbeatTime": now,
                                     "lastTransitionTime": now}],
                     "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
+                                 "bootID": f"00000000-0000-4000-8000-{i:012d}",
+                                 "machineID": f"{i:032x}", "systemUUID": f"00000000-0000-4000-9000-{i:012d}",
+                                 "kernelVersion": "5.14.0-570.el9_6.x86_64", "kubeProxyVersion": "",
                                  "kubeletVersion": "v1.33.5", "containerRuntimeVersion": "cri-o://1.33.5",
-                                 "osImage": "Red Hat Enterprise Linux CoreOS (simulated)"}}}, subresource="status")
+                                 "osImage": "Red Hat Enterprise Linux CoreOS (simulated)"},
+                    "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}}}}, subresource="status")
         infra_rt = catalog.get("config.openshift.io", "infrastructures")
         if api.get_or_none(infra_rt, None, "cluster") is None:
             ptype = self.config.platform_type
