@@ -23,7 +23,7 @@ import ssl
 import tempfile
 import time
 from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit, parse_qs, quote
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import (
@@ -243,7 +243,7 @@ class ApiClient:
         headers = {}
         ph = self.config.proxy_headers or {}
         if proxy_url.username is not None:
-            creds = "%s:%s" % (_unquote(proxy_url.username), _unquote(proxy_url.password or ""))
+            creds = "%s:%s" % (unquote(proxy_url.username), unquote(proxy_url.password or ""))
             headers["Proxy-Authorization"] = "Basic " + base64.b64encode(creds.encode()).decode()
         if ph.get("proxy_basic_auth"):
             headers["Proxy-Authorization"] = "Basic " + base64.b64encode(ph["proxy_basic_auth"].encode()).decode()
@@ -372,11 +372,12 @@ class ApiClient:
         self.config.add_secret(token)
 
     def _raw_json(self, method: str, path: str, auth: bool = True) -> dict:
-        conn, absolute = self._main_conn()
-        target = self._target(path, absolute)
-        status, _resp, data = self._with_retries(
-            method, lambda: self._exchange(self._main_conn()[0], method, target, None,
-                                           self._headers(None, with_auth=auth), True))
+        def send() -> tuple:
+            conn, absolute = self._main_conn()
+            return self._exchange(conn, method, self._target(path, absolute), None,
+                                  self._headers(None, with_auth=auth), True)
+
+        status, _resp, data = self._with_retries(method, send)
         if status >= 400:
             raise error_for_status(status, data, target=path, method=method)
         return _decode(data, path)
@@ -543,12 +544,6 @@ class ApiClient:
                                 target=R.describe(res, name, namespace))
         except NotFound:
             return None
-
-
-def _unquote(value: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(value)
 
 
 def _dropped(sock: socket.socket) -> bool:

@@ -14,7 +14,7 @@ values. A key set to ``REMOVE`` is deleted from the live object (a ``null`` in t
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import Conflict, InputError, RegistryError
