@@ -141,20 +141,24 @@ def _build(plan: _Plan):
 
 
 def _import(client, plan: _Plan, check_mode: bool) -> None:
+    """Import the tags whose source changed; with ``reimport`` every importable tag of the stream."""
     if check_mode or plan.item.get("state") == "absent":
         return
     live_tags = ((plan.live or {}).get("spec") or {}).get("tags") or []
-    stored_tags = {t.get("name"): t for t in ((plan.stored or {}).get("spec") or {}).get("tags") or []}
-    before = {t["name"]: (IS.current_event(plan.live, t["name"]) or {}).get("image") for t in plan.tags}
+    stored_tags = ((plan.stored or {}).get("spec") or {}).get("tags") or []
+    by_name = {t.get("name"): t for t in stored_tags}
+    names = [t["name"] for t in plan.tags]
+    if plan.item.get("reimport"):
+        names += [t.get("name") for t in stored_tags if t.get("name") not in names]
+    before = {n: (IS.current_event(plan.live, n) or {}).get("image") for n in names}
     images = []
-    for ref in plan.tags:
-        merged = stored_tags.get(ref["name"]) or ref
-        due = IS.tag_changed_for_import(live_tags, merged)
-        if plan.item.get("reimport") and (merged.get("from") or {}).get("kind") == "DockerImage" \
-                and not merged.get("reference"):
-            due = True
-        if due:
-            images.append(ISI.image_spec(merged["from"]["name"], ref["name"], merged))
+    for name in names:
+        merged = by_name.get(name) or next((t for t in plan.tags if t["name"] == name), None)
+        if merged is None:
+            continue
+        importable = (merged.get("from") or {}).get("kind") == "DockerImage" and not merged.get("reference")
+        if importable and (plan.item.get("reimport") or IS.tag_changed_for_import(live_tags, merged)):
+            images.append(ISI.image_spec(merged["from"]["name"], name, merged))
     results = []
     if images:
         isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images))
