@@ -526,8 +526,6 @@ def validate_tag_reference(t: dict, path: str) -> list[dict]:
             if fname.count("@") > 1 or fname.startswith("@") or fname.endswith("@"):
                 causes.append(errors.invalid_value(f"{path}.from.name", fname,
                                                    "must be of the form <digest> or <stream>@<digest>"))
-        if frm.get("apiVersion") and kind == "DockerImage":
-            pass
     ip = t.get("importPolicy") or {}
     if ip.get("scheduled") and kind != "DockerImage":
         causes.append(errors.invalid_value(f"{path}.importPolicy.scheduled", True,

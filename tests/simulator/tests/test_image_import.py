@@ -276,3 +276,31 @@ def test_manifest_list_legacy_and_preserve(trusted, oci_images, tmp_path):
     assert _events(client.stream("keep"), "multi")[0]["image"] == lst
     assert client.get(f"{IMG}/images/{lst}")["dockerImageManifests"][1]["architecture"] == "arm64"
     assert client.get(f"{IMG}/images/{arm}")["dockerImageMetadata"]["Architecture"] == "arm64"
+
+
+def test_server_side_dry_run_of_an_import(trusted, oci_images):
+    _, client, reg = trusted
+    repo = unique_repo()
+    d1 = reg.push(oci_images["v1"], f"{repo}:latest")
+    body = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStreamImport", "metadata": {"name": "dryall"},
+            "spec": {"import": True, "images": [{"from": {"kind": "DockerImage", "name": f"{reg.host}/{repo}:latest"}}]}}
+    code, out = client.request("POST", f"{IMG}/namespaces/{NS}/imagestreamimports?dryRun=All", body)
+    assert code == 201, out
+    stream = out["status"]["import"]
+    assert [e["image"] for e in _events(stream, "latest")] == [d1]
+    assert client.request("GET", f"{IMG}/namespaces/{NS}/imagestreams/dryall")[0] == 404
+    assert client.request("GET", f"{IMG}/images/{d1}")[0] == 404
+
+
+def test_layers_subresource_after_import(trusted, oci_images):
+    _, client, reg = trusted
+    repo = unique_repo()
+    d1 = reg.push(oci_images["v1"], f"{repo}:latest")
+    out = client.import_one("lay", f"{reg.host}/{repo}:latest")
+    layers = out["status"]["images"][0]["image"]["dockerImageLayers"]
+    got = client.get(f"{IMG}/namespaces/{NS}/imagestreams/lay/layers")
+    assert got["kind"] == "ImageStreamLayers"
+    assert got["images"][d1]["layers"] == [l["name"] for l in layers]
+    assert got["blobs"][layers[0]["name"]]["size"] == layers[0]["size"]
+    secrets = client.get(f"{IMG}/namespaces/{NS}/imagestreams/lay/secrets")
+    assert secrets["kind"] == "SecretList" and [s["metadata"]["name"] for s in secrets["items"]] == ["reg-pull"]
