@@ -263,6 +263,10 @@ def run(module):
     ca_cert, ca_key = _load_ca(params)
     cert_path, key_path = params["path"], params["key_path"]
     now = pem.now_utc()
+    if pem.days_left(ca_cert, now) < params["renew_before_days"]:
+        module.warn("the CA expires on %s, within renew_before_days (%d): certificates are capped at the CA's "
+                    "expiry, so one is issued on every run until the CA is renewed"
+                    % (pem._iso(pem.not_after(ca_cert)), params["renew_before_days"]))
     reasons, current, mode_fixes = plan(
         cert_path=cert_path, key_path=key_path, ca_cert=ca_cert, dns=dns, ips=ips, key_type=key_type,
         key_size=key_size, renew_before_days=params["renew_before_days"], force=params["force"],
