@@ -99,7 +99,11 @@ def _ensure_status_tag(stream: dict, tag: str) -> dict:
 def _prune_status_tags(stream: dict) -> None:
     status = stream.get("status") or {}
     if status.get("tags"):
-        status["tags"] = [t for t in status["tags"] if t.get("items") or t.get("conditions")]
+        by_tag = {}
+        for t in status["tags"]:
+            if t.get("items") or t.get("conditions"):
+                by_tag[t.get("tag") or ""] = t
+        status["tags"] = [by_tag[k] for k in sorted(by_tag)]   # a map on the server: sorted, unique
         for t in status["tags"]:
             if not t.get("items"):
                 t["items"] = None   # v1 TagEventList.items has no omitempty: a conditions-only tag shows null
@@ -248,9 +252,15 @@ class ImageStreamStrategy(Strategy):
         if not isinstance(tags, list):
             raise errors.bad_request("spec.tags must be a list")
         mode = None
+        # The server keeps spec tags in a map keyed by name: a repeated name keeps the last entry and the
+        # v1 list comes back sorted by name (Convert_image_TagReferenceMap_to_v1_TagReferenceArray).
+        by_name = {}
         for t in tags:
             if not isinstance(t, dict):
                 raise errors.bad_request("spec.tags entries must be objects")
+            by_name[t.get("name") or ""] = t
+        tags = spec["tags"] = [by_name[k] for k in sorted(by_name)]
+        for t in tags:
             t.setdefault("annotations", None)
             ip = t.get("importPolicy")
             if not isinstance(ip, dict):
@@ -449,15 +459,11 @@ class ImageStreamStrategy(Strategy):
                                                        "the repository name may not contain a tag"))
             except rc.ReferenceError_ as e:
                 causes.append(errors.invalid_value("spec.dockerImageRepository", dir_, str(e)))
-        seen = set()
         for i, t in enumerate(spec_tags(obj)):
             tag = t.get("name")
             if not tag:
                 causes.append(errors.required_value(f"spec.tags[{i}].name"))
                 continue
-            if tag in seen:
-                causes.append(errors.duplicate_value(f"spec.tags[{tag}].name", tag))
-            seen.add(tag)
             if not _TAG_NAME.match(str(tag)):
                 causes.append(errors.invalid_value(f"spec.tags[{tag}].name", tag,
                                                    "tag names must match \"[\\w][\\w.-]{0,127}\""))

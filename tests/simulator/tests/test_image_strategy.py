@@ -465,3 +465,12 @@ def test_imagestream_secrets_subresource(api):
     out = api.get(IS, NS, "app", subresource="secrets")
     assert out["kind"] == "SecretList"
     assert sorted(s["metadata"]["name"] for s in out["items"]) == ["old", "pull"]
+
+
+def test_tags_are_a_map_sorted_by_name_last_duplicate_wins(api):
+    s = stream(api, tags=[docker_tag("zeta", "quay.io/x/z:1"), docker_tag("alpha", "quay.io/x/a:1"),
+                          docker_tag("zeta", "quay.io/x/z:2", reference=True)])
+    assert [t["name"] for t in s["spec"]["tags"]] == ["alpha", "zeta"]
+    assert tag_of(s, "zeta")["from"]["name"] == "quay.io/x/z:2"
+    s = push_event(api, "app", "b", "quay.io/x/b@" + D1, D1)
+    assert [t["tag"] for t in s["status"]["tags"]] == ["b", "zeta"]
