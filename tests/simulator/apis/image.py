@@ -875,15 +875,17 @@ class ImageStreamTagHandler(VirtualHandler):
             if not has_spec and not has_status:
                 raise errors.not_found(ISTAGS, name)
             try:
-                if has_status:
-                    s2 = copy.deepcopy(stream)
-                    s2["status"]["tags"] = [t for t in status_tags(s2) if t.get("tag") != tag]
-                    stream = ctx.api.update(IMAGESTREAMS, namespace, stream_name, s2, subresource="status",
-                                            dry_run=dry_run, user=ctx.user)
+                # spec first: while the spec tag exists, a tracking tag's status would be re-derived
                 if has_spec:
                     s2 = copy.deepcopy(stream)
                     s2["spec"]["tags"] = [t for t in spec_tags(s2) if t.get("name") != tag]
-                    ctx.api.update(IMAGESTREAMS, namespace, stream_name, s2, dry_run=dry_run, user=ctx.user)
+                    stream = ctx.api.update(IMAGESTREAMS, namespace, stream_name, s2, dry_run=dry_run,
+                                            user=ctx.user)
+                if find_status_tag(stream, tag) is not None:
+                    s2 = copy.deepcopy(stream)
+                    s2["status"]["tags"] = [t for t in status_tags(s2) if t.get("tag") != tag]
+                    ctx.api.update(IMAGESTREAMS, namespace, stream_name, s2, subresource="status",
+                                   dry_run=dry_run, user=ctx.user)
             except errors.StatusError as e:
                 if e.code == 409 and attempt < 4:
                     continue

@@ -474,3 +474,13 @@ def test_tags_are_a_map_sorted_by_name_last_duplicate_wins(api):
     assert tag_of(s, "zeta")["from"]["name"] == "quay.io/x/z:2"
     s = push_event(api, "app", "b", "quay.io/x/b@" + D1, D1)
     assert [t["tag"] for t in s["status"]["tags"]] == ["b", "zeta"]
+
+
+def test_istag_delete_of_a_tracking_tag(api):
+    stream(api, tags=[{"name": "prod", "from": {"kind": "ImageStreamTag", "name": "latest"}}])
+    push_event(api, "app", "latest", "quay.io/x/app@" + D1, D1)
+    assert api.get(im.ISTAGS, NS, "app:prod")["image"]["metadata"]["name"] == D1
+    api.delete(im.ISTAGS, NS, "app:prod")
+    s = api.get(IS, NS, "app")
+    assert tag_of(s, "prod") is None and im.find_status_tag(s, "prod") is None
+    assert items(s, "latest")[0]["image"] == D1
