@@ -38,7 +38,7 @@ def argument_spec() -> dict:
     spec = copy.deepcopy(IS.STREAM_OPTIONS)
     spec.update({
         "streams": {"type": "list", "elements": "dict", "options": item},
-        "pull_secret": {"type": "dict", "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
+        "pull_secret": {"type": "dict", "no_log": False, "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
         "fail_on_import_error": {"type": "bool", "default": True},
         "wait": {"type": "bool", "default": False},
         "wait_timeout": {"type": "int", "default": 120},

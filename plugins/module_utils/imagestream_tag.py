@@ -52,7 +52,7 @@ def argument_spec() -> dict:
         "annotations": {"type": "dict"},
         "rollback": {"type": "str"},
         "fail_on_import_error": {"type": "bool", "default": True},
-        "pull_secret": {"type": "dict", "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
+        "pull_secret": {"type": "dict", "no_log": False, "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
     }
 
 

@@ -10,7 +10,7 @@ module: image_trigger
 short_description: Add, change or remove image-change triggers on workloads (oc set triggers)
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Manages the C(image.openshift.io/triggers) annotation of Deployments, StatefulSets, DaemonSets and CronJobs
     (with the right C(fieldPath) for each kind), and C(ImageChange) entries of a DeploymentConfig's C(spec.triggers),
@@ -23,6 +23,13 @@ description:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
 options:
   kind:
     description: Kind of the workload.

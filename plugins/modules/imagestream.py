@@ -10,7 +10,7 @@ module: imagestream
 short_description: Declare OpenShift ImageStreams, their tags, and import them now
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Creates, updates or deletes ImageStreams (C(image.openshift.io/v1)) with their spec tags, like
     C(oc create imagestream), C(oc tag) and C(oc import-image) together.
@@ -27,6 +27,13 @@ description:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
 options:
   name:
     description:

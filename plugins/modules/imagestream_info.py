@@ -10,7 +10,7 @@ module: imagestream_info
 short_description: List ImageStreams with their tags, current digests and full history
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Reads the ImageStreams of a namespace (or one stream), like C(oc describe is), C(oc get istag) and
     C(oc adm top imagestreams), and returns plain data that C(json_query) (jmespath) can filter.
@@ -19,6 +19,7 @@ description:
   - With O(sizes=true) the size of each image is read from its Image metadata (one GET per distinct image).
 extends_documentation_fragment:
   - ocp.registry.auth
+  - ocp.registry.attributes
   - ocp.registry.attributes.info_module
 options:
   name:
@@ -79,11 +80,11 @@ imagestreams:
     namespace: {description: Namespace., type: str}
     internal_repository: {description: Repository in the integrated registry., type: str,
                           sample: "image-registry.openshift-image-registry.svc:5000/my-project/app"}
-    public_repository: {description: Repository through the registry's public route, or null., type: str}
+    public_repository: {description: "Repository through the registry's public route, or null.", type: str}
     lookup_local: {description: Local lookup policy., type: bool}
     unique_images: {description: Number of distinct images in the history of all tags., type: int}
-    images: {description: Those distinct digests, newest first per tag., type: list, elements: str}
-    size: {description: Sum of the distinct images' sizes in bytes (with O(sizes)); null when unknown., type: int}
+    images: {description: "Those distinct digests, newest first per tag.", type: list, elements: str}
+    size: {description: "Sum of the distinct images' sizes in bytes (with O(sizes)); null when unknown.", type: int}
     tags:
       description: Spec and status tags.
       type: list

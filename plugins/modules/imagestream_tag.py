@@ -10,7 +10,7 @@ module: imagestream_tag
 short_description: Point, alias, delete and roll back ImageStream tags (oc tag)
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Idempotent C(oc tag). Points one or more destination tags (V(stream:tag), created with their stream when
     missing) at an external image, another image stream tag, or an image by digest.
@@ -22,6 +22,13 @@ description:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
 options:
   dest:
     description:
