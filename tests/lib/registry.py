@@ -371,7 +371,7 @@ def start_registry(workdir, *, user="ciuser", password="cipass", tls=True, serve
             f.write(_config_yaml(data_dir, host, tls, cert, key, htpasswd))
         log = open(log_path, "ab")
         proc = subprocess.Popen([binary, "serve", config], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=workdir)
+                                stdin=subprocess.DEVNULL, cwd=workdir, preexec_fn=_die_with_parent)
         log.close()
         reg = Registry(workdir, host, tls, user, password, ca_file, cert_dir, proc, log_path)
         try:
@@ -381,6 +381,17 @@ def start_registry(workdir, *, user="ciuser", password="cipass", tls=True, serve
             last_error = exc
             reg.stop()
     raise RegistryStartError(f"docker-registry did not start: {last_error}; see {log_path}")
+
+
+def _die_with_parent():
+    """Child-side: ask Linux to SIGTERM the registry if the test process dies without tearing down."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort (non-Linux)
+        pass
 
 
 def _wait_ready(reg, expect, timeout=20.0):
