@@ -230,9 +230,9 @@ def ensure_registry_config(module: Any) -> dict:
     diffs = []
     creds = storage.credential_data(params.get("storage"))
     if creds is not None:
-        sec = ensure.ensure_present(module.client, resources.SECRET, storage.secret_desired(creds), check_mode=check_mode,
-                             diff=diff, secret_paths=SECRET_SECRET_PATHS, name=storage.USER_SECRET,
-                             namespace=storage.NAMESPACE)
+        sec = ensure.ensure_present(module.client, resources.SECRET, storage.secret_desired(creds),
+                                    check_mode=check_mode, diff=diff, secret_paths=SECRET_SECRET_PATHS,
+                                    name=storage.USER_SECRET, namespace=storage.NAMESPACE)
         result["changed"] = result["changed"] or sec["changed"]
         result["credentials"] = {"secret": "%s/%s" % (storage.NAMESPACE, storage.USER_SECRET),
                                  "keys": sorted(creds), "changed": sec["changed"]}

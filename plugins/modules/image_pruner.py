@@ -10,7 +10,7 @@ module: image_pruner
 short_description: Configure the automatic image pruner (imagepruners.imageregistry.operator.openshift.io/cluster)
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Sets the fields of the ImagePruner C(cluster) that the task names, and only those. The operator turns them
     into the C(image-pruner) CronJob in C(openshift-image-registry).

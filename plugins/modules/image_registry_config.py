@@ -10,7 +10,7 @@ module: image_registry_config
 short_description: Configure the OpenShift integrated image registry (configs.imageregistry.operator.openshift.io/cluster)
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Sets the fields of the image registry operator's C(Config) object C(cluster) that the task names, and
     only those. Fields the operator fills in (C(spec.httpSecret), generated bucket names, C(status), finalizers)

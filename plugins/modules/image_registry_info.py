@@ -10,7 +10,7 @@ module: image_registry_info
 short_description: Report the state of the OpenShift integrated image registry
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Reads the registry Config, the ClusterOperator C(image-registry), the registry routes and
     C(images.config.openshift.io/cluster), and reports management state, effective storage, replicas,

@@ -7,7 +7,8 @@ from ansible_collections.ocp.registry.plugins.module_utils import conditions as 
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, NotFound
 
 
-def obj(gen=1, observed=1, **conds):
+def obj(gen=1, observed=1, conds=None, **more):
+    conds = dict(conds or {}, **more)
     return {"metadata": {"generation": gen},
             "status": {"observedGeneration": observed,
                        "conditions": [{"type": t, "status": s[0], "reason": s[1], "message": s[2]}
@@ -24,7 +25,7 @@ def test_settled():
 
 def test_unsettled_reasons():
     bad = dict(HEALTHY, Available=("False", "NoReplicasAvailable", "The deployment does not have available replicas"))
-    out = c.unsettled(obj(**bad))
+    out = c.unsettled(obj(conds=bad))
     assert out == [{"type": "Available", "status": "False", "reason": "NoReplicasAvailable",
                     "message": "The deployment does not have available replicas"}]
     assert "Available=False (NoReplicasAvailable: The deployment" in c.describe_unsettled("Config cluster", out)
@@ -71,7 +72,7 @@ class SeqClient:
 
 
 def test_wait_for_registry_returns_when_both_settle():
-    progressing = obj(**dict(HEALTHY, Progressing=("True", "DeploymentNotCompleted", "rolling")))
+    progressing = obj(conds=dict(HEALTHY, Progressing=("True", "DeploymentNotCompleted", "rolling")))
     clock = Clock()
     client = SeqClient([(progressing, obj(**HEALTHY)), (obj(**HEALTHY), None), (obj(**HEALTHY), obj(**HEALTHY))])
     state = c.wait_for_registry(client, 60, 2, clock=clock, pause=clock.pause)
@@ -80,8 +81,8 @@ def test_wait_for_registry_returns_when_both_settle():
 
 
 def test_wait_for_registry_timeout_reports_reasons():
-    degraded = obj(**dict(HEALTHY, Degraded=("True", "Unavailable", "The deployment does not have available replicas"),
-                          Available=("False", "NoReplicasAvailable", "no replicas")))
+    degraded = obj(conds=dict(HEALTHY, Degraded=("True", "Unavailable", "The deployment does not have available replicas"),
+                              Available=("False", "NoReplicasAvailable", "no replicas")))
     clock = Clock()
     with pytest.raises(ApiTimeout) as err:
         c.wait_for_registry(SeqClient([(degraded, degraded)]), 5, 2, clock=clock, pause=clock.pause)

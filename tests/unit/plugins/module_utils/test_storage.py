@@ -30,8 +30,9 @@ SPEC_CASES = [
      None, {"azure": {"accountName": "acct", "container": "c"}}),
     ("gcs", opts(gcs={"bucket": "b", "project_id": "p", "key_id": "k"}), None,
      {"gcs": {"bucket": "b", "projectID": "p", "keyID": "k"}}),
-    ("cloudfront nested", opts(s3={"cloud_front": {"base_url": "https://cf", "keypair_id": "K", "duration": "20m",
-                                                    "private_key": {"name": "cf", "key": "pk", "optional": None}}}),
+    ("cloudfront nested", opts(s3={"cloud_front": {
+        "base_url": "https://cf", "keypair_id": "K", "duration": "20m",
+        "private_key": {"name": "cf", "key": "pk", "optional": None}}}),
      None, {"s3": {"cloudFront": {"baseURL": "https://cf", "keypairID": "K", "duration": "20m",
                                   "privateKey": {"name": "cf", "key": "pk"}}}}),
     ("empty claim means operator default", opts(pvc={"claim": ""}), None, {"pvc": {}}),
