@@ -10,7 +10,7 @@ module: registry_ca_trust
 short_description: Make hosts or the cluster trust a registry's CA
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - "O(side=host) (runs on the target host, as root): writes the CA for O(registry) into
     C(/etc/containers/certs.d/<host[:port]>/ca.crt) (podman, skopeo, buildah, CRI-O),
@@ -97,8 +97,8 @@ options:
     description:
       - O(side=cluster) only. Name of the config map in C(openshift-config). Defaults to the one
         C(spec.additionalTrustedCA) already names, or C(registry-cas) when none is set.
-      - Naming another config map than the one currently referenced re-points C(additionalTrustedCA) (with a
-        warning: the CAs in the old one stop being trusted).
+      - Naming another config map than the one currently referenced re-points C(additionalTrustedCA), with a
+        warning, because the CAs in the old one stop being trusted.
       - With O(state=absent), the config map is deleted (and C(additionalTrustedCA) cleared) only when this
         module created it and no other CA is left in it.
     type: str

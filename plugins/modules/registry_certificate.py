@@ -10,12 +10,12 @@ module: registry_certificate
 short_description: Make or renew a CA-signed server certificate for a registry
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - Issues a server certificate and private key for the host names of a registry (service DNS names,
     the service IP, route hosts), signed by a CA you give, like C(oc adm ca create-server-cert).
-  - Runs where the task runs (the controller with C(delegate_to: localhost), or a target host) and uses the
-    Python C(cryptography) library that ansible-core depends on; no C(openssl) binary is needed.
+  - "Runs where the task runs (the controller with C(delegate_to: localhost), or a target host) and uses the
+    Python C(cryptography) library that ansible-core depends on; no C(openssl) binary is needed."
   - Idempotent. A new key and certificate are made only when a file is missing or unusable, the host names
     change, the certificate was not signed by the given CA, the key type or size changes, O(include_ca)
     changes, or the certificate expires within O(renew_before_days). Otherwise only file modes are fixed.
@@ -51,7 +51,6 @@ options:
     description: Where to write the private key (PEM, PKCS#8, mode C(0600)). Its directory must exist.
     type: path
     required: true
-    no_log: false
   ca_cert:
     description:
       - The signing CA certificate as PEM text. Exactly one of O(ca_cert) and O(ca_cert_path) is required.
@@ -67,7 +66,6 @@ options:
   ca_key_path:
     description: Path to the signing CA private key (PEM, unencrypted) on the host where the task runs.
     type: path
-    no_log: false
   common_name:
     description: Subject common name. Clients ignore it (they check the SANs); defaults to the first host name.
     type: str
@@ -76,13 +74,11 @@ options:
     type: str
     choices: [rsa, ecdsa, ed25519]
     default: rsa
-    no_log: false
   key_size:
     description:
       - Key size in bits. RSA 2048 (default), 3072 or 4096; ECDSA 256 (default), 384 or 521; Ed25519 has
         no size.
     type: int
-    no_log: false
   validity_days:
     description:
       - Validity of a new certificate, in days. It is capped at the CA's own expiry.

@@ -10,7 +10,7 @@ module: registry_route
 short_description: Expose an image registry through an OpenShift route
 version_added: 0.1.0
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 description:
   - "O(mode=default): sets C(spec.defaultRoute) on C(configs.imageregistry.operator.openshift.io/cluster); the
     operator then creates the reencrypt route C(default-route) in C(openshift-image-registry)."
@@ -83,7 +83,6 @@ options:
   key_path:
     description: Like O(key), read from a file on the host where the task runs.
     type: path
-    no_log: false
   ca_certificate:
     description: The CA certificate that issued O(certificate), as PEM text (C(tls.cacrt) / C(spec.tls.caCertificate)).
     type: str
@@ -127,8 +126,8 @@ options:
     type: int
     default: 5
 notes:
-  - Certificate and key files are read where the task runs; for the usual C(hosts: localhost) or
-    C(delegate_to: localhost) API tasks that is the controller.
+  - "Certificate and key files are read where the task runs; for the usual C(hosts: localhost) or
+    C(delegate_to: localhost) API tasks that is the controller."
   - Do not manage the same C(spec.routes) entries with this module and M(ocp.registry.image_registry_config).
 seealso:
   - module: ocp.registry.registry_certificate
