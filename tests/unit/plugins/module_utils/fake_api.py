@@ -29,8 +29,10 @@ RESET = "RESET"
 
 
 class Request:
-    def __init__(self, method: str, raw_path: str, headers: Any, body: bytes, peer_cn: str | None):
+    def __init__(self, method: str, raw_path: str, headers: Any, body: bytes, peer_cn: str | None,
+                 peer_port: int = 0):
         url = urlsplit(raw_path)
+        self.peer_port = peer_port  # the client's TCP port: equal ports mean one reused connection
         self.method = method
         self.path = url.path
         self.query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -104,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
                             peer_cn = value
         except (AttributeError, ValueError):
             pass
-        req = Request(self.command, self.path, self.headers, body, peer_cn)
+        req = Request(self.command, self.path, self.headers, body, peer_cn, self.client_address[1])
         with server.lock:
             server.requests.append(req)
         reply = server.handler(req)
@@ -119,8 +121,10 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
             return
         status, payload = reply[0], reply[1]
-        headers = reply[2] if len(reply) > 2 else {}
+        headers = dict(reply[2]) if len(reply) > 2 else {}
         data = payload if isinstance(payload, bytes) else (json.dumps(payload).encode() if payload is not None else b"")
+        if headers.pop("X-Fake-Silent-Close", None):
+            self.close_connection = True  # close after answering without telling the client (idle timeout)
         self.send_response(status)
         if "Content-Type" not in headers and data:
             self.send_header("Content-Type", "application/json")
@@ -131,6 +135,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self.fake.closed:  # type: ignore[attr-defined]
+            self.fake.closed_count += 1  # type: ignore[attr-defined]
+            self.fake.closed.notify_all()  # type: ignore[attr-defined]
 
 
 class FakeApi:
@@ -145,8 +159,9 @@ class FakeApi:
         self.ca, self.leaf = _server_pki(tuple(hosts))
         self.ca_path, _ = self.ca.write(workdir, "fake-api-ca")
         cert_path, key_path = self.leaf.write(workdir, "fake-api")
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
+        self.closed = threading.Condition()
+        self.closed_count = 0  # connections the server has closed
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.fake = self  # type: ignore[attr-defined]
         if tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -166,6 +181,12 @@ class FakeApi:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def wait_closed(self, n: int, timeout: float = 10) -> None:
+        """Block until the server has closed ``n`` connections in total."""
+        with self.closed:
+            if not self.closed.wait_for(lambda: self.closed_count >= n, timeout):
+                raise AssertionError("the server closed %d connections, expected %d" % (self.closed_count, n))
 
     def count(self, method: str | None = None) -> int:
         return sum(1 for r in self.requests if method is None or r.method == method)

@@ -68,9 +68,12 @@ def test_get_sends_token_and_reuses_one_connection(fake):
     assert req.path == IS_PATH
     assert req.headers["Authorization"] == "Bearer tok-123456"
     assert req.headers["Accept"] == "application/json"
-    # keep-alive: both requests came over the same TCP connection (same client port)
-    assert len({r.headers.get("Host") for r in fake.requests}) == 1
+    client.list(R.IMAGESTREAM, "demo")
+    # keep-alive: all requests came over the same TCP connection (same client port)
+    assert len({r.peer_port for r in fake.requests}) == 1 and fake.count() == 3
     client.close()
+    client.get(R.IMAGESTREAM, "app", "demo")
+    assert len({r.peer_port for r in fake.requests}) == 2
 
 
 def test_keepalive_reconnects_when_server_closed_idle_connection(fake):
@@ -83,7 +86,25 @@ def test_keepalive_reconnects_when_server_closed_idle_connection(fake):
     client, slept = make_client(fake)
     client.get(R.IMAGESTREAM, "app", "demo")
     client.get(R.IMAGESTREAM, "app", "demo")
-    assert len(calls) == 2 and slept == []
+    client.get(R.IMAGESTREAM, "app", "demo")
+    assert len(calls) == 3 and slept == [] and client.request_count == 3
+    ports = [r.peer_port for r in fake.requests]
+    assert ports[0] != ports[1] and ports[1] == ports[2]  # new connection after the server closed the first
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_silently_closed_idle_connection_is_replaced_before_sending(fake, method):
+    """The server dropped the idle keep-alive connection: the next request goes out once on a new one."""
+    fake.handler = lambda req: (200, IS, {"X-Fake-Silent-Close": "1"})
+    client, slept = make_client(fake)
+    for i in range(3):
+        if method == "GET":
+            client.get(R.IMAGESTREAM, "app", "demo")
+        else:
+            client.create(R.IMAGESTREAM, {"metadata": {"name": "app"}}, "demo")
+        fake.wait_closed(i + 1)  # the server's close has happened before the next request
+    assert fake.methods() == [method] * 3 and slept == [] and client.request_count == 3
+    assert len({r.peer_port for r in fake.requests}) == 3
 
 
 def test_impersonation_headers(fake):
