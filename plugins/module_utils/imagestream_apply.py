@@ -201,6 +201,21 @@ def _import_repository(client, plan: _Plan, before: dict) -> List[dict]:
     return ISI.parse_results(isi, before)
 
 
+def _drop_pruned_history(client, plan: _Plan, check_mode: bool) -> None:
+    """A pruned spec tag leaves its status history behind; delete it through imagestreamtags (oc tag -d)."""
+    if not plan.item.get("prune_tags") or check_mode or plan.stored is None:
+        return
+    kept = {t.get("name") for t in (plan.stored.get("spec") or {}).get("tags") or []}
+    pruned = {t.get("name") for t in ((plan.live or {}).get("spec") or {}).get("tags") or []} - kept
+    deleted = False
+    for name in sorted(pruned):
+        if IS.find_status_tag(plan.stored, name) is not None:
+            client.delete(R.IMAGESTREAMTAG, "%s:%s" % (plan.name, name), namespace=plan.namespace)
+            deleted = True
+    if deleted:
+        plan.stored = IS.get_stream(client, plan.name, plan.namespace)
+
+
 def _settled(stream: Optional[dict], tags: List[dict]) -> bool:
     """Every tag with a source shows an event (or an import condition) at its spec generation."""
     if stream is None:
@@ -278,6 +293,7 @@ def run(module) -> dict:
             plan.desired = None
             continue
         plan.changed, plan.stored, plan.desired = IS.write_stream(client, plan.live, _build(plan), check_mode)
+        _drop_pruned_history(client, plan, check_mode)
         if plan.repo_due and check_mode:
             plan.changed = True
         _import(client, plan, check_mode)

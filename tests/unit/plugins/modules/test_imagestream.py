@@ -47,7 +47,10 @@ def test_change_one_tag_keeps_others_and_prune(run, simulator):
     res = run("imagestream", name="app", namespace="demo", prune_tags=True,
               tags=[{"name": "a", "from_image": "quay.io/ns/app:a2", "reference": True}])
     assert res["changed"]
-    assert [t["name"] for t in simulator.api.get(IMAGESTREAMS, "demo", "app")["spec"]["tags"]] == ["a"]
+    obj = simulator.api.get(IMAGESTREAMS, "demo", "app")
+    assert [t["name"] for t in obj["spec"]["tags"]] == ["a"]
+    assert [t["tag"] for t in obj["status"]["tags"]] == ["a"]          # b's history went with it (oc tag -d)
+    assert [t["name"] for t in res["imagestream"]["tags"]] == ["a"]
 
 
 def test_streams_one_task_one_list_per_namespace(run):
@@ -169,3 +172,35 @@ def test_import_repository_with_limit(run, reg, oci_images):
     res = run("imagestream", name="all", namespace="demo", pull_secret=creds(reg),
               import_repository={"from_image": "%s/is3/repo" % reg.host})
     assert sorted(i["tag"] for i in res["imports"]) == ["a", "b", "c"]
+
+
+def test_wait_and_cross_namespace_follow(run):
+    run("imagestream", name="base", namespace="shared",
+        tags=[{"name": "8", "from_image": "quay.io/ns/ubi:8", "reference": True}])
+    res = run("imagestream", name="app", namespace="demo", wait=True, wait_timeout=10,
+              tags=[{"name": "base", "from_tag": "shared/base:8", "reference_policy": "Local"}])
+    assert res["changed"] and not res.get("failed"), res
+    assert res["imagestream"]["tags"][0]["pull_spec"] == "quay.io/ns/ubi:8"
+
+
+def test_unreachable_registry_is_an_import_condition_not_a_hang(run):
+    res = run("imagestream", name="app", namespace="demo", fail_on_import_error=False, wait=True, wait_timeout=10,
+              tags=[{"name": "v1", "from_image": "127.0.0.1:1/ns/app:v1"}])
+    assert not res.get("failed"), res
+    assert res["imports"][0]["succeeded"] is False
+    assert res["imagestream"]["tags"][0]["conditions"][0]["type"] == "ImportSuccess"
+
+
+@pytest.mark.parametrize("stream,settled", [
+    (None, False),
+    ({"spec": {"tags": [{"name": "a", "generation": 2}]}, "status": {"tags": []}}, False),
+    ({"spec": {"tags": [{"name": "a", "generation": 2}]},
+      "status": {"tags": [{"tag": "a", "items": [{"generation": 1}]}]}}, False),
+    ({"spec": {"tags": [{"name": "a", "generation": 2}]},
+      "status": {"tags": [{"tag": "a", "items": [{"generation": 2}]}]}}, True),
+    ({"spec": {"tags": [{"name": "a", "generation": 2}]},
+      "status": {"tags": [{"tag": "a", "conditions": [{"type": "ImportSuccess", "generation": 2}]}]}}, True),
+])
+def test_settled(stream, settled):
+    from ansible_collections.ocp.registry.plugins.module_utils.imagestream_apply import _settled
+    assert _settled(stream, [{"name": "a", "from": {"kind": "DockerImage", "name": "x/y:z"}}]) is settled

@@ -129,3 +129,16 @@ def test_bad_input_writes_nothing(run, params, needle):
     assert res.get("failed"), res
     assert needle in res["msg"], res["msg"]
     assert counters["mutating"] == 0
+
+
+def test_from_tag_copies_the_current_image_across_namespaces(run, reg, oci_images, simulator):
+    digest = reg.push(oci_images["v3"], "tagx/base:8")
+    run("imagestream", name="base", namespace="other", pull_secret=creds(reg),
+        tags=[{"name": "8", "from_image": "%s/tagx/base:8" % reg.host}])
+    res = run("imagestream_tag", namespace="demo", dest=["app:base"], from_tag="base:8", from_namespace="other")
+    assert res["changed"] and res["tags"][0]["after"]["digest"] == digest, res
+    spec = simulator.api.get(IMAGESTREAMS, "demo", "app")["spec"]["tags"][0]
+    assert spec["from"] == {"kind": "ImageStreamImage", "name": "base@" + digest, "namespace": "other"}
+    res, counters = run.counted("imagestream_tag", namespace="demo", dest=["app:base"], from_tag="base:8",
+                                from_namespace="other")
+    assert not res["changed"] and counters["mutating"] == 0
