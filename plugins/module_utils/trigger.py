@@ -205,8 +205,8 @@ def _annotation_plan(module, params: dict, obj: dict, namespace: str, wanted: Li
     for entry in entries:
         container, problems = check_entry(entry, kind, obj)
         if problems:
-            module.warn("%s %s/%s: trigger %s: %s" % (kind, namespace, params["name"],
-                                                     json.dumps(entry, sort_keys=True), "; ".join(problems)))
+            module.warn("%s %s/%s: trigger %s: %s" % (
+                kind, namespace, params["name"], json.dumps(entry, sort_keys=True), "; ".join(problems)))
         if container in managed or replace_all or drop_all:
             force = force or bool(problems)
             continue
@@ -342,7 +342,7 @@ def _summary(kind: str, obj: dict, namespace: str) -> List[dict]:
                             "namespace": (p.get("from") or {}).get("namespace") or namespace,
                             "paused": not p.get("automatic")})
         return out
-    entries, _ = parse_annotation(obj)
+    entries = parse_annotation(obj)[0]
     for entry in entries:
         container, problems = check_entry(entry, kind, obj)
         frm = (entry.get("from") or {}) if isinstance(entry, dict) else {}
