@@ -123,6 +123,10 @@ class Authenticator:
         """Raise 403 Forbidden (real message shape) unless user may do verb on the resource."""
         if user.is_admin:
             return
+        if rt.key == ("user.openshift.io", "users") and name == "~" and verb == "get":
+            return      # every user may ask who they are
+        if rt.key == ("oauth.openshift.io", "useroauthaccesstokens") and verb == "delete":
+            return      # the name is a hash of the bearer's own token: only its holder can know it
         if (user.name == DEVELOPER.name and verb in READ_VERBS and rt.namespaced
                 and namespace == DEVELOPER_NAMESPACE):
             return
@@ -177,7 +181,8 @@ class Authenticator:
             self._codes[code] = (user, time.time() + 300, (query.get("code_challenge") or [None])[0],
                                  (query.get("code_challenge_method") or ["plain"])[0])
         sep = "&" if "?" in redirect else "?"
-        return 302, {"Location": f"{redirect}{sep}{urllib.parse.urlencode({'code': code, 'state': ''})}"}, b""
+        state = (query.get("state") or [""])[0]
+        return 302, {"Location": f"{redirect}{sep}{urllib.parse.urlencode({'code': code, 'state': state})}"}, b""
 
     def token_endpoint(self, form: dict) -> tuple[int, dict]:
         """POST /oauth/token (authorization_code grant with optional PKCE): (status, JSON body)."""
@@ -214,3 +219,48 @@ class Authenticator:
                     del self._tokens[tok]
                     return True
         return False
+
+
+class UsersHandler:
+    """user.openshift.io/v1 users: only `~` (the requesting user), as `oc whoami` uses it."""
+
+    def get(self, ctx, namespace, name):
+        if name != "~":
+            raise errors.StatusError(404, "NotFound", f'users.user.openshift.io "{name}" not found',
+                                     {"name": name, "group": "user.openshift.io", "kind": "users"})
+        return {"kind": "User", "apiVersion": "user.openshift.io/v1",
+                "metadata": {"name": ctx.user.name}, "identities": [],
+                "groups": [g for g in ctx.user.groups if not g.startswith("system:")]}
+
+
+class AccessTokensHandler:
+    """oauth.openshift.io/v1 (user)oauthaccesstokens: DELETE revokes a token (`oc logout`, k8s_auth absent)."""
+
+    def __init__(self, authenticator: Authenticator, plural: str):
+        self.auth = authenticator
+        self.plural = plural
+
+    def delete(self, ctx, namespace, name, dry_run=False):
+        known = any(self.auth.token_object_name(t) == name for t in list(self.auth._tokens))
+        if not known:
+            raise errors.StatusError(404, "NotFound", f'{self.plural}.oauth.openshift.io "{name}" not found',
+                                     {"name": name, "group": "oauth.openshift.io", "kind": self.plural})
+        if not dry_run:
+            self.auth.revoke_by_object_name(name)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": {"name": name, "group": "oauth.openshift.io", "kind": self.plural}}
+
+
+def register(api, authenticator: Authenticator) -> None:
+    """Register the user/oauth virtual resources (called by server.py)."""
+    from .apiserver import VirtualHandler
+
+    class _Users(UsersHandler, VirtualHandler):
+        pass
+
+    class _Tokens(AccessTokensHandler, VirtualHandler):
+        pass
+
+    api.register_virtual(("user.openshift.io", "users"), _Users())
+    for plural in ("oauthaccesstokens", "useroauthaccesstokens"):
+        api.register_virtual(("oauth.openshift.io", plural), _Tokens(authenticator, plural))

@@ -229,6 +229,12 @@ RESOURCE_TYPES: list[ResourceType] = [
     _rt("config.openshift.io", "v1", "proxies", "Proxy", False, status=True, strategic=False),
     _rt("config.openshift.io", "v1", "apiservers", "APIServer", False, status=True, strategic=False),
     _rt("config.openshift.io", "v1", "clusterversions", "ClusterVersion", False, status=True, strategic=False),
+    # user.openshift.io / oauth.openshift.io: only what `oc whoami` and token logout need (virtual, see auth.py)
+    _rt("user.openshift.io", "v1", "users", "User", False, verbs=("get",), virtual=True, generation=False),
+    _rt("oauth.openshift.io", "v1", "oauthaccesstokens", "OAuthAccessToken", False, verbs=("delete",),
+        virtual=True, generation=False),
+    _rt("oauth.openshift.io", "v1", "useroauthaccesstokens", "UserOAuthAccessToken", False, verbs=("delete",),
+        virtual=True, generation=False),
     # apps.openshift.io (aggregated API)
     _rt("apps.openshift.io", "v1", "deploymentconfigs", "DeploymentConfig", True, short_names=("dc",),
         status=True, subs=(Subresource("scale", "Scale", STATUS_VERBS, "extensions", "v1beta1"),),

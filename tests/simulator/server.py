@@ -21,6 +21,7 @@ from http.server import ThreadingHTTPServer
 import yaml
 
 from . import apis, catalog, errors, pki
+from . import auth as auth_mod
 from .apiserver import SYSTEM, ApiServer
 from .auth import Authenticator
 from .config import SimConfig, platform_type
@@ -155,6 +156,7 @@ class SimulatorServer:
         if self.state_file:
             self.store.load(self.state_file)
         apis.install_all(self.api)
+        auth_mod.register(self.api, self.auth)
         self.bootstrap()
         if self.with_controllers:
             self._install_controllers()

@@ -595,3 +595,27 @@ def test_oauth_code_flow_with_pkce(sim):
     code, _, body = anon.request("POST", "/oauth/token", form, "application/x-www-form-urlencoded")
     assert code == 200 and body["token_type"] == "Bearer"
     assert Raw(sim, token=body["access_token"]).request("GET", CM)[0] == 200
+
+
+def test_whoami_and_token_logout(sim):
+    import hashlib
+    dev = Raw(sim, token=sim.developer_token)
+    code, _, me = dev.request("GET", "/apis/user.openshift.io/v1/users/~")
+    assert code == 200 and me["kind"] == "User" and me["metadata"]["name"] == "developer"
+    assert dev.request("GET", "/apis/user.openshift.io/v1/users/admin")[0] == 403
+    anon = Raw(sim, token=None)
+    basic = "Basic " + base64.b64encode(b"developer:developer").decode()
+    _, headers, _ = anon.request("GET", "/oauth/authorize?response_type=token&client_id=openshift-challenging-client",
+                                 headers={"Authorization": basic})
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(headers["Location"]).fragment)["access_token"][0]
+    raw_part = token[len("sha256~"):]
+    name = "sha256~" + base64.urlsafe_b64encode(hashlib.sha256(raw_part.encode()).digest()).decode().rstrip("=")
+    mine = Raw(sim, token=token)
+    assert mine.request("GET", CM)[0] == 200
+    code, _, st = mine.request("DELETE", f"/apis/oauth.openshift.io/v1/useroauthaccesstokens/{name}",
+                               {"apiVersion": "oauth.openshift.io/v1", "kind": "DeleteOptions",
+                                "gracePeriodSeconds": 0})
+    assert code == 200 and st["status"] == "Success"
+    assert Raw(sim, token=token).request("GET", CM)[0] == 401
+    code, _, _ = Raw(sim).request("DELETE", f"/apis/oauth.openshift.io/v1/useroauthaccesstokens/{name}")
+    assert code == 404
