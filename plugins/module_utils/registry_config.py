@@ -218,6 +218,17 @@ def _ensure_config(client: Any, live: dict, desired: Any, check_mode: bool, diff
     raise RegistryError("Config %s kept changing while it was being updated" % CONFIG_NAME)
 
 
+def _dry_run_config(client: Any, live: dict, desired: Any) -> None:
+    """Let the server validate the Config change (dryRun=All) before the credentials secret is written.
+
+    Only when credentials are given and the Config would change: a schema error found by the server (for
+    example in tolerations or affinity) must not leave a new secret next to an unchanged Config.
+    """
+    patch = config_patch(live, desired(copy.deepcopy(live)))
+    if patch:
+        client.merge_patch(resources.REGISTRY_CONFIG, CONFIG_NAME, patch, dry_run=True)
+
+
 def ensure_registry_config(module: Any) -> dict:
     """The whole task: validate everything, write the credentials secret, write the Config, wait."""
     params = module.params
@@ -229,6 +240,9 @@ def ensure_registry_config(module: Any) -> dict:
     result: dict = {"changed": False}
     diffs = []
     creds = storage.credential_data(params.get("storage"))
+    desired = desired_config(params)
+    if creds is not None and not check_mode:
+        _dry_run_config(module.client, live, desired)
     if creds is not None:
         sec = ensure.ensure_present(module.client, resources.SECRET, storage.secret_desired(creds),
                                     check_mode=check_mode, diff=diff, secret_paths=SECRET_SECRET_PATHS,
@@ -239,7 +253,7 @@ def ensure_registry_config(module: Any) -> dict:
         if diff and sec.get("diff"):
             diffs.append(("secret", sec["diff"]))
 
-    res = _ensure_config(module.client, live, desired_config(params), check_mode, diff)
+    res = _ensure_config(module.client, live, desired, check_mode, diff)
     result["changed"] = result["changed"] or res["changed"]
     config = res["object"]
     if diff:

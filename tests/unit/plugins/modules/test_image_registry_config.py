@@ -247,6 +247,20 @@ def test_bad_input_fails_clearly_without_writes(simulator_factory, label, params
     assert_no_secret_values(result, S3_SECRET)
 
 
+def test_server_rejection_leaves_no_secret_behind(simulator_factory):
+    """A Config the server rejects (schema) is found by a dry run before the credentials secret is written."""
+    sim = simulator_factory(platform="aws")
+    admin = ready(sim)
+    admin.reset()
+    result = run(sim, tolerations=[{"key": "infra", "tolerationSeconds": "soon"}],
+                 storage={"s3": {"bucket": "b", "access_key": S3_ACCESS, "secret_key": S3_SECRET}})
+    assert result["failed"] is True and "tolerationSeconds" in result["msg"], result["msg"]
+    assert admin.mutating() == 0
+    assert admin.count(verb="patch", resource="configs", dry_run=True) == 1
+    assert sim.api.get_or_none(SECRETS, NS, USER_SECRET) is None
+    assert_no_secret_values(result, S3_ACCESS, S3_SECRET)
+
+
 def test_ha_on_live_rwo_claim_is_caught(simulator_factory):
     """The operator does not re-check a claim it already accepted; the module does."""
     sim = simulator_factory(platform="vsphere")
@@ -350,7 +364,7 @@ def test_503_bursts_converge_without_duplicates(simulator_factory):
     assert admin.count(verb="patch", resource="configs", code=503) == 2
     assert admin.count(verb="get", resource="configs", code=503) == 1
     assert admin.count(verb="create", resource="secrets", code=201) == 1
-    assert admin.count(verb="patch", resource="configs", code=200) == 1
+    assert admin.count(verb="patch", resource="configs", code=200, dry_run=False) == 1
     assert secret_data(sim) == {"REGISTRY_STORAGE_S3_ACCESSKEY": S3_ACCESS, "REGISTRY_STORAGE_S3_SECRETKEY": S3_SECRET}
     names = [s["metadata"]["name"] for s in sim.api.list(SECRETS, NS)["items"]]
     assert names.count(USER_SECRET) == 1
