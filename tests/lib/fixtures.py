@@ -3,6 +3,7 @@
 * ``simulator`` (function scope): a fresh in-process SimulatorServer in tmp_path; yields the server.
 * ``simulator_factory``: ``simulator_factory(platform="aws", ...)`` starts more servers with other
   settings (keyword arguments of SimulatorServer); all are stopped at the end of the test.
+* ``simulator_session`` (session scope): one shared server.
 * ``sim_admin``: a SimAdmin bound to the ``simulator`` fixture.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 from ..simulator.server import SimulatorServer
 
-__all__ = ["simulator", "simulator_factory", "sim_admin", "SimAdmin"]
+__all__ = ["simulator", "simulator_factory", "simulator_session", "sim_admin", "SimAdmin"]
 
 
 class SimAdmin:
@@ -91,3 +92,14 @@ def simulator(simulator_factory):
 @pytest.fixture
 def sim_admin(simulator):
     return SimAdmin(simulator)
+
+
+@pytest.fixture(scope="session")
+def simulator_session(tmp_path_factory):
+    """One simulator shared by a whole session (tests must not depend on each other's objects)."""
+    server = SimulatorServer(str(tmp_path_factory.mktemp("simulator-session")))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
