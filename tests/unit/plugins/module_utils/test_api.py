@@ -328,6 +328,14 @@ def test_connection_refused_is_retried_then_reported(tmp_path):
     assert len(slept) == 2 and client.request_count == 3
 
 
+def test_total_retry_budget_bounds_attempts(fake):
+    fake.handler = lambda req: (503, status_body(503, "ServiceUnavailable", "down"))
+    client, slept = make_client(fake, retry=RetryPolicy(attempts=50, base=0.01, cap=0.01, total=0))
+    with pytest.raises(errors.ServerError):
+        client.get(R.IMAGESTREAM, "app", "demo")
+    assert fake.count() == 1 and slept == []
+
+
 def test_backoff_is_bounded_and_jittered():
     policy = RetryPolicy(attempts=10, base=0.2, cap=5.0)
     for attempt in range(1, 12):
