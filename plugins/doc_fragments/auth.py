@@ -79,6 +79,7 @@ options:
       - URL of an HTTP proxy, for example V(http://proxy.example.com:3128). HTTPS API servers are reached
         through an HTTP CONNECT tunnel. Credentials in the URL are sent as proxy basic auth.
       - Overrides the kubeconfig cluster's C(proxy-url).
+      - The E(HTTPS_PROXY) and E(NO_PROXY) environment variables are not used (as with kubernetes.core).
       - Can also be set with the E(K8S_AUTH_PROXY) environment variable.
     type: str
   no_proxy:
