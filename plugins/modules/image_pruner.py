@@ -16,9 +16,13 @@ description:
     into the C(image-pruner) CronJob in C(openshift-image-registry).
   - Creates the ImagePruner when the operator has not created it yet.
   - There is no removed state; O(suspend=true) turns pruning off.
+  - With O(wait=true), returns once the ImagePruner reports Available=True and Degraded=False for the written
+    generation (the operator has created the C(image-pruner) CronJob). Check mode never waits.
 extends_documentation_fragment:
   - ocp.registry.auth
+  - ocp.registry.auth.WAIT
   - ocp.registry.attributes
+  - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
   check_mode:
     support: full
@@ -67,19 +71,6 @@ options:
   failed_jobs_history_limit:
     description: Number of failed pruner jobs to keep.
     type: int
-  wait:
-    description:
-      - Wait until the ImagePruner reports Available=True and Degraded=False for the written generation.
-    type: bool
-    default: false
-  wait_timeout:
-    description: Seconds to wait.
-    type: int
-    default: 120
-  wait_sleep:
-    description: Seconds between checks while waiting.
-    type: int
-    default: 5
 seealso:
   - module: ocp.registry.image_registry_config
 """

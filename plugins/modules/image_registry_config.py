@@ -20,11 +20,15 @@ description:
     with the keys the chosen backend needs, compared without revealing the values.
   - Every input rule is checked before anything is written, including the rules the operator only reports
     later as a degraded registry (ReadWriteOnce claims, emptyDir replicas).
-  - With O(wait=true), returns once the operator reports the registry Available, not Progressing and not
-    Degraded, on both the Config and the ClusterOperator C(image-registry).
+  - With O(wait=true), returns once the operator reports Available=True, Progressing=False and Degraded=False for
+    the written generation, on both the Config and the ClusterOperator C(image-registry); it also waits for the
+    operator to create the Config when it does not exist yet. On timeout the task fails with the conditions'
+    reasons and messages. Check mode never waits.
 extends_documentation_fragment:
   - ocp.registry.auth
+  - ocp.registry.auth.WAIT
   - ocp.registry.attributes
+  - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
   check_mode:
     support: full
@@ -388,24 +392,10 @@ options:
             description: Must be V(true) to confirm that losing the images is acceptable.
             type: bool
             default: false
-  wait:
-    description:
-      - Wait until the Config and the ClusterOperator C(image-registry) report Available=True, Progressing=False
-        and Degraded=False for the written generation. Also waits for the operator to create the Config.
-      - On timeout the task fails with the conditions' reasons and messages.
-    type: bool
-    default: false
-  wait_timeout:
-    description: Seconds to wait.
-    type: int
-    default: 120
-  wait_sleep:
-    description: Seconds between checks while waiting.
-    type: int
-    default: 5
 notes:
-  - The credentials secret and the Config are validated before either is written. The secret is written first
-    so the operator finds the credentials when it reconfigures storage.
+  - The credentials secret and the Config are validated before either is written; when credentials are given and
+    the Config changes, the server also validates the Config change with a dry run first. The secret is then
+    written first so the operator finds the credentials when it reconfigures storage.
   - Deleting the Config resets the registry to platform defaults; this module never deletes it. Use
     O(management_state=Removed) to remove the registry.
 seealso:

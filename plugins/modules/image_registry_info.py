@@ -20,13 +20,8 @@ description:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - ocp.registry.attributes.INFO_MODULE
+  - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 options:
   check:
     description: Probe C(https://<host>/v2/) for each public host name (or O(check_hosts)).
