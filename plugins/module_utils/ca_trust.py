@@ -248,6 +248,12 @@ def run_host(module, content, certs_warnings=()):
     system_changed = [a for a in actions if a["store"] == "system" and a["op"] in ("write", "remove")]
     refresh = _refresh_command(params, family, root) if (system_changed and family) else None
     warnings = list(certs_warnings)
+    if state == "present" and "docker" in stores and "containers" not in stores:
+        shadow = host_targets(dirname, ["containers"], root=root)[0][1]
+        if os.path.isdir(shadow) and not any(n.endswith(".crt") for n in os.listdir(shadow)):
+            docker_path = next(a["path"] for a in actions if a["store"] == "docker")
+            warnings.append("%s exists without a CA, so podman, skopeo and CRI-O ignore %s; add 'containers' to "
+                            "trust_stores or remove that directory" % (shadow, docker_path))
     if system_changed and refresh is None:
         warnings.append("the trust store refresh was skipped because root is %s; set refresh_command to run one"
                         % root)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.ocp.registry.plugins.module_utils import pem
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.ca_trust import (
     CONFIG_NAMESPACE, DEFAULT_CONFIG_MAP, _summary, cluster_key, registry_name)

@@ -236,12 +236,35 @@ def _route_result(route, result):
 
 
 # --- the registry Config ---------------------------------------------------------------------------
-def _config_or_fail(client):
+def _live_config(module, required):
+    """configs/cluster; when required and missing, wait for the operator to create it (with wait) or fail."""
+    client = module.client
     live = client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
-    if live is None:
-        raise RegistryError("configs.imageregistry.operator.openshift.io/%s does not exist: is the image registry "
-                            "operator installed and running?" % CONFIG_NAME)
-    return live
+    if live is not None or not required:
+        return live
+    if module.params["wait"] and not module.check_mode:
+        deadline = time.monotonic() + float(module.params["wait_timeout"])
+        interval = 0.1
+        while live is None and time.monotonic() < deadline:
+            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 2, max(0.1, float(module.params["wait_sleep"])))
+            live = client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
+        if live is not None:
+            return live
+    raise RegistryError("configs.imageregistry.operator.openshift.io/%s does not exist: is the image registry "
+                        "operator installed and running?%s" % (
+                            CONFIG_NAME, "" if module.params["wait"] else " Set wait: true to wait for it."))
+
+
+def _operator_manages_routes(module, live_cfg):
+    """The operator creates routes only in Managed state: warn (and do not wait) otherwise."""
+    state = ((live_cfg or {}).get("spec") or {}).get("managementState") or "Managed"
+    if state == "Managed":
+        return True
+    module.warn("the image registry operator is %s, so it does not create or update routes; set managementState to "
+                "Managed (ocp.registry.image_registry_config) for the route to appear%s"
+                % (state, "; not waiting" if module.params["wait"] else ""))
+    return False
 
 
 def _config_skeleton(spec):
@@ -273,16 +296,14 @@ def _add_diff(diffs, label, res):
 # --- modes -----------------------------------------------------------------------------------------
 def _run_default(module, inputs, result, diffs):
     client, check, state = module.client, module.check_mode, module.params["state"]
-    live = client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
-    if live is None:
-        if state == "absent":
-            return _route_result(None, result)
-        _config_or_fail(client)
+    if _live_config(module, required=state == "present") is None:
+        return _route_result(None, result)
     res = ensure_present(client, R.REGISTRY_CONFIG, _config_skeleton({"defaultRoute": state == "present"}),
                          check_mode=check, diff=module._diff)
     result["changed"] = res["changed"]
     _add_diff(diffs, "config", res)
-    return _finish(module, DEFAULT_ROUTE, OPERAND_NS, result, state == "present")
+    managed = _operator_manages_routes(module, res["object"])
+    return _finish(module, DEFAULT_ROUTE, OPERAND_NS, result, state == "present", wait=managed)
 
 
 def _secret_desired(name, inputs):
@@ -313,10 +334,8 @@ def _run_custom(module, inputs, result, diffs):
     params, client, check = module.params, module.client, module.check_mode
     name, state = params["name"], params["state"]
     secret_name = params.get("secret_name") or ("%s-tls" % name)
-    live_cfg = client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
+    live_cfg = _live_config(module, required=state == "present")
     if state == "present":
-        if live_cfg is None:
-            _config_or_fail(client)
         use_secret = None
         if "certificate" in inputs.pem:
             sec = ensure_present(client, R.SECRET, _secret_desired(secret_name, inputs), check_mode=check,
@@ -343,7 +362,8 @@ def _run_custom(module, inputs, result, diffs):
                                             if k != "tls.cacrt" or "ca_certificate" in inputs.pem)}
                             if "certificate" in inputs.pem else
                             ({"name": use_secret, "namespace": OPERAND_NS} if use_secret else None))
-        return _finish(module, name, OPERAND_NS, result, True, want_host=params["hostname"])
+        managed = _operator_manages_routes(module, cfg["object"])
+        return _finish(module, name, OPERAND_NS, result, True, want_host=params["hostname"], wait=managed)
     # absent
     if live_cfg is not None and any(r.get("name") == name for r in (live_cfg.get("spec") or {}).get("routes") or []):
         cfg = ensure_present(client, R.REGISTRY_CONFIG,
@@ -351,6 +371,7 @@ def _run_custom(module, inputs, result, diffs):
                              check_mode=check, diff=module._diff, name=CONFIG_NAME)
         result["changed"] = result["changed"] or cfg["changed"]
         _add_diff(diffs, "config", cfg)
+    managed = live_cfg is None or _operator_manages_routes(module, live_cfg)
     live_secret = client.get_or_none(R.SECRET, secret_name, OPERAND_NS)
     if live_secret is not None:
         labels = (live_secret.get("metadata") or {}).get("labels") or {}
@@ -362,7 +383,7 @@ def _run_custom(module, inputs, result, diffs):
         else:
             module.warn("secret %s/%s was not created by this module (no %s=%s label), so it was kept"
                         % (OPERAND_NS, secret_name, MANAGED_LABEL, MANAGED_VALUE))
-    return _finish(module, name, OPERAND_NS, result, False)
+    return _finish(module, name, OPERAND_NS, result, False, wait=managed)
 
 
 def _route_desired(params, inputs):
@@ -403,9 +424,9 @@ def _run_route(module, inputs, result, diffs):
     return _finish(module, name, namespace, result, False)
 
 
-def _finish(module, name, namespace, result, present, want_host=None):
+def _finish(module, name, namespace, result, present, want_host=None, wait=True):
     """Wait when asked (never in check mode), then report the route's host(s)."""
-    if module.params["wait"] and not module.check_mode:
+    if wait and module.params["wait"] and not module.check_mode:
         route = _wait_route(module, name, namespace, present, want_host)
     elif module.check_mode and not present and result["changed"]:
         route = None  # predicted: the operator removes it

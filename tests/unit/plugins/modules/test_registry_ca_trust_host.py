@@ -171,3 +171,10 @@ def test_bad_input_writes_nothing(env, name, change, option):
     out = run_module("registry_ca_trust", {k: v for k, v in params.items() if v is not None})
     assert out.get("failed") and out.get("option") == option, out
     assert _tree(root) == ["etc", "etc/os-release"] and _refreshes(marker) == 0
+
+
+def test_warns_when_an_empty_containers_dir_hides_docker(env):
+    root, _marker, params = env
+    (root / "etc/containers/certs.d/hub.example.com:5000").mkdir(parents=True)
+    out = run_module("registry_ca_trust", dict(params, trust_stores=["docker"]))
+    assert out["changed"] and "ignore" in json.dumps(out["warnings"])

@@ -112,6 +112,13 @@ def test_default_route_four_runs_and_removal(sim, admin):
     assert not _run(sim, {"mode": "default", "state": "absent", "wait": True})["changed"]
 
 
+def test_operator_not_managed_warns_instead_of_waiting(simulator):
+    # baremetal: the operator bootstraps Removed, so it creates no route
+    out = _run(simulator, {"mode": "default", "wait": True, "wait_timeout": 5})
+    assert out["changed"] and not out["admitted"] and out["host"] is None
+    assert "does not create or update routes" in json.dumps(out["warnings"])
+
+
 # --- custom ----------------------------------------------------------------------------------------
 def _custom(**extra):
     params = {"mode": "custom", "name": "public-routes", "hostname": HOST, "certificate": LEAF.cert_pem,
