@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import catalog, errors, patch as patchmod
+from . import catalog, errors, patch as patchmod, protobuf
 from .apiserver import User
 from .auth import ANONYMOUS
 
@@ -576,6 +576,11 @@ class Handler(BaseHTTPRequestHandler):
     # --- resources ----------------------------------------------------------------------------
     def _parse_body(self, body: bytes, ctype: str) -> Any:
         base = ctype.split(";")[0].strip().lower()
+        if base == "application/vnd.kubernetes.protobuf":
+            try:
+                return protobuf.decode(body)
+            except protobuf.Unsupported:
+                raise errors.unsupported_media_type(base, ("application/json", "application/yaml")) from None
         if "protobuf" in base or "cbor" in base:
             raise errors.unsupported_media_type(base, ("application/json", "application/yaml"))
         if not body:

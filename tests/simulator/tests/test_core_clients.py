@@ -259,3 +259,21 @@ def test_kubectl_wait_uses_watch(sim):
             waiter.communicate()
     assert waiter.returncode == 0, err
     assert "condition met" in out
+
+
+def test_kubectl_typed_generators_send_protobuf(sim):
+    kubectl(sim, "create", "namespace", "gen")
+    kubectl(sim, "create", "configmap", "c1", "-n", "gen", "--from-literal=a=b", "--from-literal=c=d")
+    kubectl(sim, "create", "secret", "docker-registry", "pull", "-n", "gen", "--docker-server=quay.io",
+            "--docker-username=u", "--docker-password=p")
+    kubectl(sim, "create", "serviceaccount", "bot", "-n", "gen")
+    cm = json.loads(kubectl(sim, "get", "cm", "c1", "-n", "gen", "-o", "json").stdout)
+    assert cm["data"] == {"a": "b", "c": "d"}
+    secret = json.loads(kubectl(sim, "get", "secret", "pull", "-n", "gen", "-o", "json").stdout)
+    assert secret["type"] == "kubernetes.io/dockerconfigjson"
+    import base64
+    auths = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"]))["auths"]
+    assert auths["quay.io"]["username"] == "u" and auths["quay.io"]["password"] == "p"
+    assert kubectl(sim, "get", "sa", "bot", "-n", "gen", "-o", "name").stdout.strip() == "serviceaccount/bot"
+    proc = kubectl(sim, "create", "deployment", "d1", "-n", "gen", "--image=nginx", check=False)
+    assert proc.returncode != 0 and "unknown format" in proc.stderr      # protobuf for other kinds: 415
