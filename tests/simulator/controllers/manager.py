@@ -118,23 +118,32 @@ class ControllerManager:
             self._thread.join(timeout)
             self._thread = None
 
+    def _due_resyncs(self) -> list[int]:
+        """Controllers whose periodic resync is due (their next one is scheduled); condition held."""
+        now = time.monotonic()
+        due = []
+        for idx, at in list(self._next_resync.items()):
+            if at <= now:
+                self._next_resync[idx] = now + (self.controllers[idx].resync_period or 0)
+                due.append(idx)
+        return due
+
+    def _run_resyncs(self, due: list[int]) -> None:
+        """Enqueue resync keys; called WITHOUT the condition held, since resync_keys may read the API
+        (whose lock an HTTP thread may hold while it waits for this condition in _enqueue)."""
+        for idx in due:
+            c = self.controllers[idx]
+            try:
+                keys = list(c.resync_keys() or [])
+            except Exception:
+                log.exception("%r.resync_keys failed", c)
+                continue
+            for key in keys:
+                self._enqueue(idx, key, 0.0)
+
     def _pop_due(self) -> tuple[int, Any] | None:
         """Next due item, or None after waiting; called with the condition held."""
         now = time.monotonic()
-        for idx, due in list(self._next_resync.items()):
-            if due <= now:
-                c = self.controllers[idx]
-                self._next_resync[idx] = now + (c.resync_period or 0)
-                try:
-                    keys = list(c.resync_keys() or [])
-                except Exception:
-                    log.exception("%r.resync_keys failed", c)
-                    keys = []
-                for key in keys:
-                    due_at = now
-                    if self._pending.get((idx, key)) is None or self._pending[(idx, key)] > due_at:
-                        self._pending[(idx, key)] = due_at
-                        heapq.heappush(self._heap, (due_at, next(self._seq), idx, key))
         while self._heap:
             due, _, idx, key = self._heap[0]
             if self._pending.get((idx, key)) != due:
@@ -152,6 +161,12 @@ class ControllerManager:
 
     def _run(self) -> None:
         while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                resyncs = self._due_resyncs()
+            if resyncs:
+                self._run_resyncs(resyncs)
             with self._cond:
                 if self._stopping:
                     return

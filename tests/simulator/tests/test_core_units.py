@@ -303,3 +303,29 @@ def test_controller_errors_are_recorded_and_retried():
     finally:
         mgr.stop()
     assert mgr.errors[0][0] == "boom" and "first run fails" in mgr.errors[0][2]
+
+
+def test_periodic_resync_reads_the_api():
+    api = apiserver.ApiServer(config=SimConfig(controller_delay=0.0))
+    api.create(("", "namespaces"), None, {"metadata": {"name": "r"}})
+    synced = threading.Event()
+
+    class Periodic(Controller):
+        name = "periodic"
+        watches = []
+        resync_period = 0.01
+
+        def resync_keys(self):
+            return [n["metadata"]["name"] for n in api.list(("", "namespaces"))["items"]]
+
+        def sync(self, ctx, key):
+            if key == "r":
+                synced.set()
+
+    mgr = ControllerManager(api)
+    mgr.add(Periodic())
+    mgr.start()
+    try:
+        assert synced.wait(10)
+    finally:
+        mgr.stop()
