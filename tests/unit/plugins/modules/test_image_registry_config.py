@@ -383,3 +383,30 @@ def test_wait_timeout_reports_reasons(simulator_factory):
     assert "Config cluster" in result["msg"] and "Available=False" in result["msg"]
     assert "StorageNotConfigured" in result["msg"]
     assert result["conditions"][0]["object"] == "Config cluster"
+
+
+# ------------------------------------------------------------------ management states and bootstrap
+def test_managed_to_removed_and_unmanaged_settle(simulator_factory):
+    sim = simulator_factory(platform="aws")
+    admin = ready(sim)
+    removed = run(sim, management_state="Removed", wait=True)
+    assert_settled(removed)
+    assert {c["reason"] for c in removed["conditions"]} == {"Removed"}
+    unmanaged = run(sim, management_state="Unmanaged", wait=True)
+    assert_settled(unmanaged)
+    assert {c["reason"] for c in unmanaged["conditions"]} == {"Unmanaged"}
+    second_run_is_noop(sim, admin, dict(management_state="Unmanaged", wait=True))
+
+
+def test_config_not_created_yet(simulator_factory):
+    """Before the operator has bootstrapped the Config: a clear error, or wait for it with wait: true."""
+    sim = simulator_factory(platform="baremetal", controller_delay=1.5)
+    admin = SimAdmin(sim)
+    early = run(sim, management_state="Managed")
+    if sim.api.get_or_none(CONFIGS, None, "cluster") is None:  # the operator was not faster than this task
+        assert early["failed"] is True and "set wait: true" in early["msg"]
+        assert admin.mutating() == 0
+    result = run(sim, management_state="Managed", replicas=1,
+                 storage={"empty_dir": {"acknowledge_non_production": True}}, wait=True, wait_timeout=90)
+    assert_settled(result)
+    assert len(sim.api.list(CONFIGS, None)["items"]) == 1
