@@ -394,3 +394,68 @@ def test_lasttransitiontime_moves_only_on_flips(sim, k):
     after = {c["type"]: c["lastTransitionTime"] for c in cfg["status"]["conditions"]}
     assert after["Available"] == before["Available"]
     assert after["Degraded"] == before["Degraded"]
+
+
+def test_failed_teardown_keeps_the_finalizer(sim, k, monkeypatch):
+    from ansible_collections.ocp.registry.tests.simulator.errors import StatusError
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}})
+    old = wait_config(sim, k, registry_ready)
+    real_delete = sim.api.delete
+
+    def failing_delete(rt, namespace, name, *args, **kwargs):
+        if getattr(rt, "plural", None) == "deployments":
+            raise StatusError(500, "InternalError", "Internal error occurred: etcdserver: request timed out")
+        return real_delete(rt, namespace, name, *args, **kwargs)
+    monkeypatch.setattr(sim.api, "delete", failing_delete)
+    k.delete(CONFIG)
+    cfg = wait_config(sim, k, lambda c: cond(c, "Degraded").get("reason") == "RemoveFailed", what="RemoveFailed")
+    assert cfg["metadata"]["uid"] == old["metadata"]["uid"]
+    assert cfg["metadata"]["finalizers"] == ["imageregistry.operator.openshift.io/finalizer"]
+    assert cond(cfg, "Degraded")["status"] == "True"
+    assert "etcdserver: request timed out" in cond(cfg, "Degraded")["message"]
+    monkeypatch.setattr(sim.api, "delete", real_delete)
+    wait_config(sim, k, lambda c: c["metadata"]["uid"] != old["metadata"]["uid"]
+                and cond_summary(c, "Progressing") == ("False", "Removed"), what="teardown retried, CR recreated")
+    assert k.get(deployment()) is None
+
+
+def test_steady_state_writes_nothing(sim, k):
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "defaultRoute": True, "storage": {"pvc": {"claim": ""}}}})
+    wait_config(sim, k, registry_ready)
+    wait_for(sim, lambda: (k.get(IMAGES).get("status") or {}).get("externalRegistryHostnames"))
+    paths = [CONFIG, CO, IMAGES, deployment(), core("services", NS, "image-registry"), PVC,
+             apis("route.openshift.io", "routes", NS, "default-route"), apis("apps", "daemonsets", NS, "node-ca"),
+             apis("batch", "cronjobs", NS, "image-pruner"), core("configmaps", NS, "image-registry-certificates"),
+             "/apis/imageregistry.operator.openshift.io/v1/imagepruners/cluster"]
+    before = {p: k.get(p)["metadata"]["resourceVersion"] for p in paths}
+    # every controller re-syncs everything it owns
+    for ctl in sim.manager.controllers:
+        for key in ctl.resync_keys():
+            sim.manager.enqueue(ctl, key, 0)
+    assert sim.wait_idle(30)
+    after = {p: k.get(p)["metadata"]["resourceVersion"] for p in paths}
+    assert after == before
+
+
+def test_pull_secret_changes_propagate(sim, k):
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}})
+    wait_config(sim, k, registry_ready)
+    new = b64('{"auths":{"mirror.example.test":{"auth":"' + b64("u:p") + '"}}}')
+    k.merge(core("secrets", "openshift-config", "pull-secret"), {"data": {".dockerconfigjson": new}})
+    wait_for(sim, lambda: k.get(core("secrets", NS, "installation-pull-secrets"))["data"][".dockerconfigjson"] == new,
+             what="pull secret copied")
+
+
+def test_single_replica_topology_caps_bootstrap_replicas(simulator_factory):
+    sim = simulator_factory("sno", platform="aws", controller_delay=0.02)
+    k = Kube(sim)
+    old = wait_config(sim, k, registry_ready)
+    assert old["spec"]["replicas"] == 2
+    k.merge("/apis/config.openshift.io/v1/infrastructures/cluster/status",
+            {"status": {"infrastructureTopology": "SingleReplica"}})
+    k.delete(CONFIG)
+    cfg = wait_config(sim, k, lambda c: c["metadata"]["uid"] != old["metadata"]["uid"] and registry_ready(c),
+                      what="re-bootstrapped")
+    assert cfg["spec"]["replicas"] == 1
+    # the bucket the operator created is removed with the old CR and created again
+    assert cond_summary(cfg, "StorageExists") == ("True", "Creation Successful")
