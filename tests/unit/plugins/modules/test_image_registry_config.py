@@ -81,8 +81,9 @@ def second_run_is_noop(sim, admin, params):
 
 
 # ------------------------------------------------------------------ documented procedures, per platform
-def test_baremetal_removed_to_managed_with_default_pvc(simulator_factory):
-    sim = simulator_factory(platform="baremetal")
+@pytest.mark.parametrize("platform", ["baremetal", "vsphere"])
+def test_removed_to_managed_with_default_pvc(simulator_factory, platform):
+    sim = simulator_factory(platform=platform)
     admin = ready(sim)
     before = info(sim)
     assert before["management_state"] == "Removed"
@@ -100,8 +101,9 @@ def test_baremetal_removed_to_managed_with_default_pvc(simulator_factory):
     assert_settled(again)
 
 
-def test_vsphere_block_storage_rwo_recreate_one_replica(simulator_factory):
-    sim = simulator_factory(platform="vsphere")
+@pytest.mark.parametrize("platform", ["vsphere", "baremetal"])
+def test_block_storage_rwo_recreate_one_replica(simulator_factory, platform):
+    sim = simulator_factory(platform=platform)
     admin = ready(sim)
     make_pvc(sim, "image-registry-storage", ["ReadWriteOnce"])
     params = dict(management_state="Managed", replicas=1, rollout_strategy="Recreate",
@@ -117,8 +119,9 @@ def test_vsphere_block_storage_rwo_recreate_one_replica(simulator_factory):
     second_run_is_noop(sim, admin, params)
 
 
-def test_baremetal_empty_dir_non_production(simulator_factory):
-    sim = simulator_factory(platform="baremetal")
+@pytest.mark.parametrize("platform", ["baremetal", "vsphere"])
+def test_empty_dir_non_production(simulator_factory, platform):
+    sim = simulator_factory(platform=platform)
     admin = ready(sim)
     params = dict(management_state="Managed", replicas=1,
                   storage={"empty_dir": {"acknowledge_non_production": True}}, wait=True)
