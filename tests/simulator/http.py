@@ -7,7 +7,6 @@ counter + request-log line. /simulator/* (admin only) is neither counted nor sub
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import json
 import select
@@ -20,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from . import catalog, errors, patch as patchmod, protobuf
+from . import catalog, errors, patch as patchmod, protobuf, tables
 from .apiserver import User
 from .auth import ANONYMOUS
 
@@ -127,48 +126,6 @@ def resolve(method: str, path: str, query: dict) -> RequestInfo | None:
     if verb == "create" and name and not sub:
         raise errors.method_not_allowed()
     return RequestInfo(verb, rt, namespace, name, sub)
-
-
-def _age(ts: str | None) -> str:
-    if not ts:
-        return "<unknown>"
-    try:
-        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    except ValueError:
-        return "<unknown>"
-    s = int((datetime.datetime.now(datetime.timezone.utc) - t).total_seconds())
-    if s < 120:
-        return f"{max(s, 0)}s"
-    if s < 7200:
-        return f"{s // 60}m"
-    if s < 172800:
-        return f"{s // 3600}h"
-    return f"{s // 86400}d"
-
-
-def to_table(obj: dict, include_object: str) -> dict:
-    """A meta.k8s.io/v1 Table with NAME and AGE columns (enough for `kubectl get`)."""
-    items = obj["items"] if "items" in obj and obj.get("kind", "").endswith("List") else [obj]
-    rows = []
-    for it in items:
-        md = it.get("metadata") or {}
-        row: dict[str, Any] = {"cells": [md.get("name", ""), _age(md.get("creationTimestamp"))]}
-        if include_object == "Object":
-            row["object"] = it
-        elif include_object != "None":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": md}
-        rows.append(row)
-    meta = {"resourceVersion": (obj.get("metadata") or {}).get("resourceVersion", "")}
-    return {
-        "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-        "columnDefinitions": [
-            {"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a "
-             "namespace.", "priority": 0},
-            {"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp "
-             "representing the server time when this object was created.", "priority": 0},
-        ],
-        "rows": rows,
-    }
 
 
 def discovery_groups() -> dict:
@@ -613,7 +570,7 @@ class Handler(BaseHTTPRequestHandler):
                 obj = api.list(rt, ns, label_selector=_q(query, "labelSelector"),
                                field_selector=_q(query, "fieldSelector"), user=user)
             if self._accepts_table() and sub is None:
-                obj = to_table(obj, _q(query, "includeObject", "Metadata"))
+                obj = tables.to_table(rt, obj, _q(query, "includeObject", "Metadata"), self.sim.config.crd_dir)
             self._send_json(200, obj)
             return 200
         if info.verb == "create":

@@ -437,9 +437,23 @@ def test_table_output(raw):
     code, _, table = raw.request("GET", CM, headers={
         "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"})
     assert code == 200 and table["kind"] == "Table"
-    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Age"]
-    assert table["rows"][0]["cells"][0] == "t1"
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Data", "Age"]
+    assert table["rows"][0]["cells"][:2] == ["t1", 1]
     assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    raw.request("POST", "/apis/config.openshift.io/v1/clusteroperators", {
+        "apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "x"}, "spec": {}})
+    raw.request("PATCH", "/apis/config.openshift.io/v1/clusteroperators/x/status", {"status": {
+        "versions": [{"name": "operator", "version": "4.20.1"}],
+        "conditions": [{"type": "Available", "status": "True", "lastTransitionTime": "2020-01-01T00:00:00Z"},
+                       {"type": "Degraded", "status": "False", "lastTransitionTime": "2020-01-01T00:00:00Z"}]}},
+                "application/merge-patch+json")
+    code, _, table = raw.request("GET", "/apis/config.openshift.io/v1/clusteroperators?includeObject=Object",
+                                 headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    assert [c["name"] for c in table["columnDefinitions"]] == [
+        "Name", "Version", "Available", "Progressing", "Degraded", "Since"]
+    cells = table["rows"][0]["cells"]
+    assert cells[:5] == ["x", "4.20.1", "True", "", "False"] and cells[5].endswith("d")
+    assert table["rows"][0]["object"]["kind"] == "ClusterOperator"
 
 
 # --- watch --------------------------------------------------------------------------------------

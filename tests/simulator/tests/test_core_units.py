@@ -329,3 +329,19 @@ def test_periodic_resync_reads_the_api():
         assert synced.wait(10)
     finally:
         mgr.stop()
+
+
+def test_table_jsonpath_and_age():
+    from ansible_collections.ocp.registry.tests.simulator import tables
+    import datetime
+    obj = {"status": {"conditions": [{"type": "A", "status": "True"}, {"type": "B", "status": "False"}],
+                      "ingress": [{"host": "h"}]}}
+    assert tables.jsonpath(obj, '.status.conditions[?(@.type=="B")].status') == "False"
+    assert tables.jsonpath(obj, ".status.ingress[0].host") == "h"
+    assert tables.jsonpath(obj, ".status.ingress[3].host") is None
+    now = datetime.datetime(2026, 1, 3, tzinfo=datetime.timezone.utc)
+    assert tables.age("2026-01-02T23:59:15Z", now) == "45s"
+    assert tables.age("2026-01-02T23:55:50Z", now) == "4m10s"
+    assert tables.age("2026-01-02T19:00:00Z", now) == "5h"
+    assert tables.age("2025-12-30T00:00:00Z", now) == "4d"
+    assert tables.age(None) == "<unknown>"
