@@ -30,6 +30,9 @@ extends_documentation_fragment:
   - ocp.registry.attributes
   - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
+  action:
+    support: full
+    details: Reads the C(*_path) files on the controller.
   check_mode:
     support: full
     details: Reads the objects and predicts the result; never writes and never waits.
@@ -75,19 +78,19 @@ options:
       - O(mode=custom), or O(mode=route) with O(termination=edge) or O(termination=reencrypt).
     type: str
   certificate_path:
-    description: Like O(certificate), read from a file on the host where the task runs.
+    description: Like O(certificate), read from a file on the controller (absolute, or relative to C(files/) like C(copy)'s C(src)).
     type: path
   key:
     description: The certificate's private key as PEM text (unencrypted). Never logged or returned.
     type: str
   key_path:
-    description: Like O(key), read from a file on the host where the task runs.
+    description: Like O(key), read from a file on the controller.
     type: path
   ca_certificate:
     description: The CA certificate that issued O(certificate), as PEM text (C(tls.cacrt) / C(spec.tls.caCertificate)).
     type: str
   ca_certificate_path:
-    description: Like O(ca_certificate), read from a file on the host where the task runs.
+    description: Like O(ca_certificate), read from a file on the controller.
     type: path
   destination_ca_certificate:
     description:
@@ -95,7 +98,7 @@ options:
         certificate. When omitted the router trusts the service CA.
     type: str
   destination_ca_certificate_path:
-    description: Like O(destination_ca_certificate), read from a file on the host where the task runs.
+    description: Like O(destination_ca_certificate), read from a file on the controller.
     type: path
   service:
     description: O(mode=route) only. The service the route sends traffic to. Required with O(mode=route).
@@ -126,8 +129,8 @@ options:
     type: int
     default: 5
 notes:
-  - "Certificate and key files are read where the task runs; for the usual C(hosts: localhost) or
-    C(delegate_to: localhost) API tasks that is the controller."
+  - The C(*_path) options are read on the controller by the module's action plugin, so the files do not need to
+    exist on the host the task runs on.
   - Do not manage the same C(spec.routes) entries with this module and M(ocp.registry.image_registry_config).
 seealso:
   - module: ocp.registry.registry_certificate
