@@ -106,7 +106,9 @@ def proxy_bypassed(host: str, port: int, no_proxy: str | None) -> bool:
             continue
         if entry == "*":
             return True
-        entry_host, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        entry_host, entry_port = entry, ""
+        if entry.count(":") == 1:
+            entry_host, entry_port = entry.split(":")
         if entry_port and entry_port.isdigit():
             if int(entry_port) != port:
                 continue
@@ -354,8 +356,8 @@ class ApiClient:
         if absolute:
             target = "%s://%s%s" % (url.scheme, url.netloc, target)
         try:
-            status, resp, _data = self._with_retries("GET", lambda: self._exchange(conn, "GET", target, None,
-                                                                                     headers, False))
+            status, resp, _data = self._with_retries(
+                "GET", lambda: self._exchange(conn, "GET", target, None, headers, False))
         finally:
             conn.close()
         if status == 401:
@@ -549,7 +551,7 @@ class ApiClient:
 def _dropped(sock: socket.socket) -> bool:
     """True when an idle connection is readable (EOF or junk): the server has closed it."""
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        readable = select.select([sock], [], [], 0)[0]
     except (OSError, ValueError):
         return True
     return bool(readable)

@@ -248,7 +248,7 @@ def ensure_many_present(client: Any, res: R.Resource, namespace: str | None, des
             items.append((entry[0], entry[1]))
         else:
             items.append((_identity(entry, res)[0], entry))
-    names = [n for n, _ in items]
+    names = [item[0] for item in items]
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InputError("%s names must be unique; repeated: %s" % (res.kind, ", ".join(dupes)), option="name")
