@@ -336,7 +336,8 @@ options:
             description: Credential. IBM Cloud API key (C(REGISTRY_STORAGE_IBMCOS_IAMAPIKEY)).
             type: str
       oss:
-        description: Alibaba Cloud OSS.
+        description:
+          - Alibaba Cloud OSS. Operators without an OSS storage driver treat this as no storage configured.
         type: dict
         suboptions:
           bucket:
