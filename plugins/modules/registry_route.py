@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
   action:
+    description: Has an action plugin, so parts of the task run on the controller.
     support: full
     details: Reads the C(*_path) files on the controller.
   check_mode:
