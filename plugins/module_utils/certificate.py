@@ -74,7 +74,7 @@ def _read(path):
 
 
 def plan(*, cert_path, key_path, ca_cert, dns, ips, key_type, key_size, renew_before_days, force=False, include_ca=None,
-         now=None):
+         common_name=None, now=None):
     """Decide whether to regenerate. Returns (reasons, current certificate or None, mode fixes).
 
     reasons is empty when the pair on disk is usable: both files parse, the key matches, the certificate
@@ -112,6 +112,8 @@ def plan(*, cert_path, key_path, ca_cert, dns, ips, key_type, key_size, renew_be
             reasons.append("hostnames changed")
         if _key_spec(current.public_key()) != (key_type, key_size if key_type != "ed25519" else 256):
             reasons.append("key type or size changed")
+        if common_name is not None and _common_name(current) != common_name[:64]:
+            reasons.append("common_name changed")
         if include_ca is not None and (len(pem.load_certificates(cert_data, option="path")) > 1) != include_ca:
             reasons.append("include_ca changed")
         left = pem.days_left(current, now)
@@ -126,6 +128,12 @@ def plan(*, cert_path, key_path, ca_cert, dns, ips, key_type, key_size, renew_be
             if have != mode:
                 mode_fixes.append((path, have, mode))
     return reasons, current, mode_fixes
+
+
+def _common_name(cert):
+    from cryptography.x509.oid import NameOID
+    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return values[0].value if values else None
 
 
 def generate_key(key_type, key_size):
@@ -270,7 +278,7 @@ def run(module):
     reasons, current, mode_fixes = plan(
         cert_path=cert_path, key_path=key_path, ca_cert=ca_cert, dns=dns, ips=ips, key_type=key_type,
         key_size=key_size, renew_before_days=params["renew_before_days"], force=params["force"],
-        include_ca=params["include_ca"], now=now)
+        include_ca=params["include_ca"], common_name=params["common_name"], now=now)
     before = pem.describe(current) if current is not None else None
     result = {"changed": bool(reasons or mode_fixes), "path": cert_path, "key_path": key_path,
               "regenerated": bool(reasons), "reasons": reasons}

@@ -117,6 +117,15 @@ def load_private_key(data: bytes, *, option: str):
     return key
 
 
+_KEY_BLOCK_RE = re.compile(rb"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.+?-----END \1PRIVATE KEY-----", re.S)
+
+
+def key_block(data: bytes) -> bytes:
+    """Only the private key's PEM block (a combined file may also hold certificates or EC parameters)."""
+    match = _KEY_BLOCK_RE.search(data or b"")
+    return (match.group(0) + b"\n") if match else data
+
+
 def _spki(public_key) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 

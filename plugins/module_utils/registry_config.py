@@ -229,6 +229,21 @@ def _dry_run_config(client: Any, live: dict, desired: Any) -> None:
         client.merge_patch(resources.REGISTRY_CONFIG, CONFIG_NAME, patch, dry_run=True)
 
 
+def _write_credentials(module: Any, creds: dict) -> dict:
+    """Ensure the user credentials secret holds exactly ``creds`` (values compared, never returned)."""
+    return ensure.ensure_present(module.client, resources.SECRET, storage.secret_desired(creds),
+                                 check_mode=module.check_mode, diff=module._diff, secret_paths=SECRET_SECRET_PATHS,
+                                 name=storage.USER_SECRET, namespace=storage.NAMESPACE)
+
+
+def _combined_diff(config_res: dict, secret_res: dict | None) -> dict:
+    cfg = config_res.get("diff") or {"before": {}, "after": {}}
+    if secret_res is None:
+        return cfg
+    sec = secret_res.get("diff") or {"before": {}, "after": {}}
+    return {side: {"config": cfg.get(side), "credentials_secret": sec.get(side)} for side in ("before", "after")}
+
+
 def ensure_registry_config(module: Any) -> dict:
     """The whole task: validate everything, write the credentials secret, write the Config, wait."""
     params = module.params
@@ -236,38 +251,23 @@ def ensure_registry_config(module: Any) -> dict:
     live = _read_config(module)
     validate_against_cluster(module.client, params, live)
 
-    check_mode, diff = module.check_mode, module._diff
-    result: dict = {"changed": False}
-    diffs = []
-    creds = storage.credential_data(params.get("storage"))
+    result: dict = {}
     desired = desired_config(params)
-    if creds is not None and not check_mode:
-        _dry_run_config(module.client, live, desired)
+    creds = storage.credential_data(params.get("storage"))
+    secret_res = None
     if creds is not None:
-        sec = ensure.ensure_present(module.client, resources.SECRET, storage.secret_desired(creds),
-                                    check_mode=check_mode, diff=diff, secret_paths=SECRET_SECRET_PATHS,
-                                    name=storage.USER_SECRET, namespace=storage.NAMESPACE)
-        result["changed"] = result["changed"] or sec["changed"]
+        if not module.check_mode:
+            _dry_run_config(module.client, live, desired)
+        secret_res = _write_credentials(module, creds)
         result["credentials"] = {"secret": "%s/%s" % (storage.NAMESPACE, storage.USER_SECRET),
-                                 "keys": sorted(creds), "changed": sec["changed"]}
-        if diff and sec.get("diff"):
-            diffs.append(("secret", sec["diff"]))
+                                 "keys": sorted(creds), "changed": secret_res["changed"]}
+    config_res = _ensure_config(module.client, live, desired, module.check_mode, module._diff)
+    result["changed"] = config_res["changed"] or bool(secret_res and secret_res["changed"])
+    if module._diff:
+        result["diff"] = _combined_diff(config_res, secret_res)
 
-    res = _ensure_config(module.client, live, desired, check_mode, diff)
-    result["changed"] = result["changed"] or res["changed"]
-    config = res["object"]
-    if diff:
-        cfg_diff = res.get("diff") or {"before": {}, "after": {}}
-        if diffs:
-            result["diff"] = {
-                "before": {"config": cfg_diff.get("before"), "credentials_secret": diffs[0][1].get("before")},
-                "after": {"config": cfg_diff.get("after"), "credentials_secret": diffs[0][1].get("after")},
-            }
-        else:
-            result["diff"] = cfg_diff
-
-    co = None
-    if params.get("wait") and not check_mode:
+    config, co = config_res["object"], None
+    if params.get("wait") and not module.check_mode:
         state = conditions.wait_for_registry(module.client, params["wait_timeout"], params["wait_sleep"])
         config, co = state["config"], state["cluster_operator"]
     result["config"] = redact_paths(config, CONFIG_SECRET_PATHS)

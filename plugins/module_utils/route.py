@@ -167,8 +167,7 @@ def validate(params) -> Inputs:
         inputs.pem["certificate"] = pem.to_pem(certs).encode("ascii")
         if ca_certs:
             inputs.pem["ca_certificate"] = pem.to_pem(ca_certs).encode("ascii")
-        key_text = inputs.pem["key"].decode("ascii", "replace").strip() + "\n"
-        inputs.pem["key"] = key_text.encode("ascii")
+        inputs.pem["key"] = pem.key_block(inputs.pem["key"])
     if "destination_ca_certificate" in inputs.pem:
         opt = given["destination_ca_certificate"]
         dest, warnings = pem.check_ca_bundle(inputs.pem["destination_ca_certificate"], option=opt)

@@ -18,7 +18,8 @@ description:
     Python C(cryptography) library that ansible-core depends on; no C(openssl) binary is needed."
   - Idempotent. A new key and certificate are made only when a file is missing or unusable, the host names
     change, the certificate was not signed by the given CA, the key type or size changes, O(include_ca)
-    changes, or the certificate expires within O(renew_before_days). Otherwise only file modes are fixed.
+    changes, or the certificate expires within O(renew_before_days), or O(common_name) is set and differs.
+    Otherwise only file modes are fixed.
   - The key file gets mode C(0600) and the certificate C(0644); both are written atomically.
   - Results and diffs carry certificate metadata (subject, issuer, SANs, validity), never key material.
 extends_documentation_fragment:

@@ -44,11 +44,13 @@ SYSTEM = User("system:admin", ("system:masters", "system:authenticated"))
 class Context:
     """What hooks and controllers get: the API, the config, the clock and the acting user."""
 
-    def __init__(self, api: "ApiServer", config: SimConfig, user: User = SYSTEM, dry_run: bool = False):
+    def __init__(self, api: "ApiServer", config: SimConfig, user: User = SYSTEM, dry_run: bool = False,
+                 field_validation: str | None = None):
         self.api = api
         self.config = config
         self.user = user
         self.dry_run = dry_run
+        self.field_validation = field_validation   # "Strict" -> unknown fields of CRD kinds are a 400
 
     def now(self) -> str:
         return self.config.now()
@@ -224,8 +226,8 @@ class ApiServer:
     def subscribe(self, fn: Callable[[str, ResourceType, dict, dict | None], None]) -> None:
         self._subscribers.append(fn)
 
-    def context(self, user: User = SYSTEM, dry_run: bool = False) -> Context:
-        return Context(self, self.config, user, dry_run)
+    def context(self, user: User = SYSTEM, dry_run: bool = False, field_validation: str | None = None) -> Context:
+        return Context(self, self.config, user, dry_run, field_validation)
 
     def now(self) -> str:
         return self.config.now()
@@ -282,7 +284,12 @@ class ApiServer:
         name = (obj.get("metadata") or {}).get("name", "")
         sch = self._schema(rt)
         if sch is not None:
-            causes.extend(sch.admit(obj, old))
+            pruned: list[str] = []
+            causes.extend(sch.admit(obj, old, pruned))
+            if pruned and (ctx.field_validation or "").lower() == "strict":
+                unknown = ", ".join(f'unknown field "{p}"' for p in sorted(pruned))
+                raise errors.bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                                         f"strict decoding error: {unknown}")
         if not causes:
             causes.extend(self._strategy(rt).validate(ctx, obj, old) or [])
         if causes:
@@ -443,9 +450,10 @@ class ApiServer:
         else:
             md.pop("namespace", None)
 
-    def create(self, rt, namespace: str | None, obj: dict, dry_run: bool = False, user: User = SYSTEM) -> dict:
+    def create(self, rt, namespace: str | None, obj: dict, dry_run: bool = False, user: User = SYSTEM,
+               field_validation: str | None = None) -> dict:
         rt = self._rt(rt)
-        ctx = self.context(user, dry_run)
+        ctx = self.context(user, dry_run, field_validation)
         if rt.virtual or rt.key in self.virtuals:
             handler = self._virtual(rt)
             self._check_verb(rt, "create")
@@ -492,9 +500,9 @@ class ApiServer:
             return self.decorate(rt, copy.deepcopy(obj), user)
 
     def update(self, rt, namespace: str | None, name: str, obj: dict, subresource: str | None = None,
-               dry_run: bool = False, user: User = SYSTEM) -> dict:
+               dry_run: bool = False, user: User = SYSTEM, field_validation: str | None = None) -> dict:
         rt = self._rt(rt)
-        ctx = self.context(user, dry_run)
+        ctx = self.context(user, dry_run, field_validation)
         if rt.virtual or rt.key in self.virtuals:
             handler = self._virtual(rt)
             self._check_verb(rt, "update")
@@ -579,9 +587,9 @@ class ApiServer:
 
     def patch(self, rt, namespace: str | None, name: str, patch_type: str, body: Any,
               subresource: str | None = None, dry_run: bool = False, field_manager: str | None = None,
-              force: bool = False, user: User = SYSTEM) -> dict:
+              force: bool = False, user: User = SYSTEM, field_validation: str | None = None) -> dict:
         rt = self._rt(rt)
-        ctx = self.context(user, dry_run)
+        ctx = self.context(user, dry_run, field_validation)
         ptype = patchmod.patch_type_for(patch_type) or patch_type
         if ptype not in ("merge", "json", "strategic", "apply"):
             raise errors.unsupported_media_type(patch_type)
@@ -604,7 +612,8 @@ class ApiServer:
                 if ptype == "apply" and subresource is None:
                     obj = copy.deepcopy(body)
                     obj.setdefault("metadata", {}).setdefault("name", name)
-                    return self.create(rt, namespace, obj, dry_run=dry_run, user=user)
+                    return self.create(rt, namespace, obj, dry_run=dry_run, user=user,
+                                       field_validation=field_validation)
                 raise errors.not_found(rt, name)
             if subresource == "scale":
                 scale = self._scale_of(rt, old)

@@ -578,12 +578,14 @@ class Handler(BaseHTTPRequestHandler):
             if sub:
                 result = api.create_subresource(rt, ns, name, sub, data, dry_run=dry_run, user=user)
             else:
-                result = api.create(rt, ns, data, dry_run=dry_run, user=user)
+                result = api.create(rt, ns, data, dry_run=dry_run, user=user,
+                                    field_validation=_q(query, "fieldValidation"))
             self._send_json(201, result)
             return 201
         if info.verb == "update":
             data = self._parse_body(body, ctype)
-            result = api.update(rt, ns, name, data, subresource=sub, dry_run=dry_run, user=user)
+            result = api.update(rt, ns, name, data, subresource=sub, dry_run=dry_run, user=user,
+                                field_validation=_q(query, "fieldValidation"))
             self._send_json(200, result)
             return 200
         if info.verb == "patch":
@@ -596,7 +598,7 @@ class Handler(BaseHTTPRequestHandler):
             existed = ptype != "apply" or api.get_or_none(rt, ns, name) is not None if not rt.virtual else True
             result = api.patch(rt, ns, name, ptype, data, subresource=sub, dry_run=dry_run,
                                field_manager=_q(query, "fieldManager"), force=_truthy(_q(query, "force")),
-                               user=user)
+                               user=user, field_validation=_q(query, "fieldValidation"))
             code = 200 if existed else 201
             self._send_json(code, result)
             return code

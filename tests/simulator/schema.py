@@ -65,17 +65,23 @@ class CrdSchema:
         self._programs: dict[str, cel.Program | None] = {}
 
     # --- entry point ----------------------------------------------------------------------------
-    def admit(self, obj: dict, old: dict | None = None) -> list[dict]:
-        """Prune and default obj in place, then return validation causes ([] when valid)."""
+    def admit(self, obj: dict, old: dict | None = None, pruned: list | None = None) -> list[dict]:
+        """Prune and default obj in place, then return validation causes ([] when valid).
+
+        `pruned`, when given, receives the paths of unknown fields that were dropped (for
+        fieldValidation=Strict); nulls dropped from non-nullable fields are not unknown fields.
+        """
+        self._pruned = pruned if pruned is not None else []
         for key in list(obj):
             if key in ("apiVersion", "kind", "metadata"):
                 continue
             sub = (self.schema.get("properties") or {}).get(key)
             if sub is None and not self.schema.get("x-kubernetes-preserve-unknown-fields"):
+                self._pruned.append(key)
                 del obj[key]
                 continue
             if sub is not None:
-                val = self._prune(obj[key], sub)
+                val = self._prune(obj[key], sub, key)
                 if val is _MISSING:
                     del obj[key]
                 else:
@@ -99,7 +105,7 @@ class CrdSchema:
         return causes
 
     # --- pruning --------------------------------------------------------------------------------
-    def _prune(self, value: Any, s: dict) -> Any:
+    def _prune(self, value: Any, s: dict, path: str = "") -> Any:
         if value is None:
             return None if s.get("nullable") else _MISSING
         if s.get("x-kubernetes-preserve-unknown-fields") and not s.get("properties"):
@@ -111,9 +117,9 @@ class CrdSchema:
             out = {}
             for k, v in value.items():
                 if props is not None and k in props:
-                    pv = self._prune(v, props[k])
+                    pv = self._prune(v, props[k], _join(path, k))
                 elif isinstance(addl, dict):
-                    pv = self._prune(v, addl)
+                    pv = self._prune(v, addl, f"{path}[{k}]")
                 elif addl is True or s.get("x-kubernetes-preserve-unknown-fields") or (props is None and addl is None
                                                                                          and s.get("type") != "object"):
                     pv = v
@@ -121,13 +127,15 @@ class CrdSchema:
                     pv = v if s.get("x-kubernetes-preserve-unknown-fields") else _MISSING
                 else:
                     pv = _MISSING
+                if pv is _MISSING and v is not None:
+                    self._pruned.append(_join(path, k))
                 if pv is not _MISSING:
                     out[k] = pv
             return out
         if isinstance(value, list) and isinstance(s.get("items"), dict):
             out_list = []
-            for v in value:
-                pv = self._prune(v, s["items"])
+            for i, v in enumerate(value):
+                pv = self._prune(v, s["items"], f"{path}[{i}]")
                 out_list.append(None if pv is _MISSING else pv)
             return out_list
         return value

@@ -11,7 +11,7 @@ import time
 import yaml
 
 from ansible_collections.ocp.registry.tests.simulator.server import SimulatorServer
-from core_helpers import Raw
+from ansible_collections.ocp.registry.tests.simulator.tests.core_helpers import Raw
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 CM = "/api/v1/namespaces/sandbox/configmaps"

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from core_helpers import KUBECTL, api_client, dynamic, kubectl
+from ansible_collections.ocp.registry.tests.simulator.tests.core_helpers import (
+    KUBECTL, api_client, dynamic, kubectl)
 
 kubernetes = pytest.importorskip("kubernetes")
 from kubernetes import client as kclient  # noqa: E402

@@ -7,7 +7,7 @@ import urllib.error
 import pytest
 
 from ansible_collections.ocp.registry.tests.lib.fixtures import SimAdmin
-from core_helpers import Raw
+from ansible_collections.ocp.registry.tests.simulator.tests.core_helpers import Raw
 
 CM = "/api/v1/namespaces/sandbox/configmaps"
 

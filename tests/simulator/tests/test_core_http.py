@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from core_helpers import Raw
+from ansible_collections.ocp.registry.tests.simulator.tests.core_helpers import Raw
 
 CFG = "/apis/imageregistry.operator.openshift.io/v1/configs"
 CM = "/api/v1/namespaces/sandbox/configmaps"
@@ -633,3 +633,18 @@ def test_whoami_and_token_logout(sim):
     assert Raw(sim, token=token).request("GET", CM)[0] == 401
     code, _, _ = Raw(sim).request("DELETE", f"/apis/oauth.openshift.io/v1/useroauthaccesstokens/{name}")
     assert code == 404
+
+
+def test_field_validation_strict_on_crd_kinds(raw):
+    body = _config()
+    body["spec"]["junk"] = 1
+    body["spec"]["storage"]["emptyDir"]["more"] = 2
+    code, _, st = raw.request("POST", f"{CFG}?fieldValidation=Strict", body)
+    assert code == 400 and st["reason"] == "BadRequest"
+    assert st["message"] == ('Config in version "v1" cannot be handled as a Config: strict decoding error: '
+                             'unknown field "spec.junk", unknown field "spec.storage.emptyDir.more"')
+    code, _, got = raw.request("POST", f"{CFG}?fieldValidation=Ignore", body)
+    assert code == 201 and "junk" not in got["spec"]
+    code, _, st = raw.request("PATCH", f"{CFG}/cluster?fieldValidation=Strict", {"spec": {"nope": True}},
+                              "application/merge-patch+json")
+    assert code == 400 and 'unknown field "spec.nope"' in st["message"]

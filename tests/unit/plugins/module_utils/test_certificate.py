@@ -46,10 +46,10 @@ def _issue(tmp_path, dns=("registry.example.com",), ips=("10.0.0.1",), key_type=
 
 
 def _plan(cp, kp, dns=("registry.example.com",), ips=("10.0.0.1",), key_type="rsa", key_size=2048, renew=30,
-          ca=CA, force=False, include_ca=True):
+          ca=CA, force=False, include_ca=True, common_name=None):
     reasons, _cur, fixes = certificate.plan(cert_path=cp, key_path=kp, ca_cert=ca.cert, dns=list(dns), ips=list(ips),
                                             key_type=key_type, key_size=key_size, renew_before_days=renew,
-                                            force=force, include_ca=include_ca)
+                                            force=force, include_ca=include_ca, common_name=common_name)
     return reasons, fixes
 
 
@@ -85,6 +85,7 @@ PLAN_CHANGES = [
     ("renew window", dict(renew=400), "expires within 400 days"),
     ("force", dict(force=True), "forced"),
     ("chain", dict(include_ca=False), "include_ca changed"),
+    ("common name", dict(common_name="other"), "common_name changed"),
 ]
 
 
@@ -109,6 +110,11 @@ def test_plan_missing_and_broken_files(tmp_path):
         f.write("garbage")
     reasons, _ = _plan(cp2, kp2)
     assert any("not a PEM certificate" in r for r in reasons)
+
+
+def test_same_common_name_keeps_the_pair(tmp_path):
+    cp, kp, _cert = _issue(tmp_path)
+    assert _plan(cp, kp, common_name="registry.example.com") == ([], [])
 
 
 def test_plan_fixes_modes_only(tmp_path):

@@ -194,3 +194,9 @@ def test_read_input(tmp_path):
     with pytest.raises(InputError) as err:
         pem.read_input(None, str(tmp_path / "missing"), option="a", path_option="b")
     assert err.value.option == "b"
+
+
+def test_key_block_extracts_only_the_key():
+    combined = (LEAF.cert_pem + LEAF.key_pem + CA.cert_pem).encode()
+    assert pem.key_block(combined) == LEAF.key_pem.encode()
+    assert pem.key_block(b"junk") == b"junk"
