@@ -107,7 +107,7 @@ def resolve(method: str, path: str, query: dict) -> RequestInfo | None:
     if sub is not None and rt.subresource(sub) is None:
         raise errors.path_not_found()
     if method == "GET":
-        if watch_prefix or (name is None and _truthy(_q(query, "watch"))):
+        if watch_prefix or (sub is None and _truthy(_q(query, "watch"))):
             verb = "watch"
         else:
             verb = "get" if name else "list"

@@ -486,6 +486,11 @@ def test_watch_streams_added_then_changes(raw, sim):
     assert events[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
     code, _, events = _read_watch(sim, f"{CM}?watch=1&labelSelector=nomatch%3D1&timeoutSeconds=1")
     assert events == []
+    raw.request("POST", CM, _cm("w3"))
+    code, _, events = _read_watch(sim, f"{CM}/w3?watch=1&timeoutSeconds=1")
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "w3")]
+    code, _, events = _read_watch(sim, f"/api/v1/watch/namespaces/sandbox/configmaps/w1?timeoutSeconds=1")
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "w1")]
 
 
 # --- authentication and authorization ------------------------------------------------------------
