@@ -653,3 +653,37 @@ def test_field_validation_strict_on_crd_kinds(raw):
     code, _, st = raw.request("PATCH", f"{CFG}/cluster?fieldValidation=Strict", {"spec": {"nope": True}},
                               "application/merge-patch+json")
     assert code == 400 and 'unknown field "spec.nope"' in st["message"]
+
+
+def test_concurrent_optimistic_writers_lose_no_update(sim, raw):
+    import threading
+    raw.request("POST", CM, _cm("counter", data={"n": "0"}))
+    workers, per_worker = 6, 5
+    failures = []
+
+    def work():
+        r = Raw(sim)
+        try:
+            done = 0
+            while done < per_worker:
+                _, _, obj = r.request("GET", f"{CM}/counter")
+                n = int(obj["data"]["n"])
+                code, _, _ = r.request("PATCH", f"{CM}/counter", {
+                    "metadata": {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                    "data": {"n": str(n + 1)}}, "application/merge-patch+json")
+                if code == 200:
+                    done += 1
+                elif code != 409:
+                    failures.append(code)
+                    return
+        finally:
+            r.close()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == [] and not any(t.is_alive() for t in threads)
+    _, _, final = raw.request("GET", f"{CM}/counter")
+    assert final["data"]["n"] == str(workers * per_worker)
