@@ -149,3 +149,27 @@ def test_request_log_has_no_secrets(sim, admin):
     assert "access_token=REDACTED" in text
     with open(sim.log_file) as fh:
         assert fh.read().startswith(text)
+
+
+def test_stop_ends_open_watches_and_connections(simulator_factory):
+    import threading
+    sim = simulator_factory("stopper", controllers=False)
+    result = {}
+
+    def watch():
+        r = Raw(sim)
+        try:
+            result["code"] = r.request("GET", f"{CM}?watch=1&timeoutSeconds=600")[0]
+        except Exception as e:   # the server may also just close the connection
+            result["error"] = repr(e)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    idle = Raw(sim)
+    assert idle.request("GET", CM)[0] == 200          # an idle keep-alive connection stays open
+    while not sim._watches:                           # wait until the watch is being served
+        t.join(0.01)
+    sim.stop()
+    t.join(30)
+    assert not t.is_alive()
+    assert result.get("code") == 200 or "error" in result

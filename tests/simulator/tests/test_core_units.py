@@ -345,3 +345,20 @@ def test_table_jsonpath_and_age():
     assert tables.age("2026-01-02T19:00:00Z", now) == "5h"
     assert tables.age("2025-12-30T00:00:00Z", now) == "4d"
     assert tables.age(None) == "<unknown>"
+
+
+def test_watch_from_a_compacted_resource_version_is_410():
+    import collections
+    api = apiserver.ApiServer()
+    api._history = collections.deque(maxlen=3)
+    api.create(("", "namespaces"), None, {"metadata": {"name": "d"}})
+    for i in range(6):
+        api.create(("", "configmaps"), "d", {"metadata": {"name": f"c{i}"}})
+    w = api.watch(("", "configmaps"), "d", resource_version="2")
+    ev = w.next(1)
+    assert ev[0] == "ERROR" and ev[1]["code"] == 410 and ev[1]["reason"] == "Expired"
+    w.close()
+    w = api.watch(("", "configmaps"), "d", resource_version=str(api.store.resource_version - 1))
+    ev = w.next(1)
+    assert ev[0] == "ADDED" and ev[1]["metadata"]["name"] == "c5"
+    w.close()
