@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
-from ansible_collections.ocp.registry.plugins.module_utils.errors import Forbidden, NotFound
+from ansible_collections.ocp.registry.plugins.module_utils.errors import Forbidden, InputError, NotFound
 
 __all__ = ["argument_spec", "run", "describe_stream", "image_size"]
 
@@ -104,15 +104,17 @@ def describe_stream(stream: dict, sizes: Optional[Dict[str, Optional[int]]] = No
 
 def run(module) -> dict:
     params = module.params
-    namespace = params.get("namespace") or module.default_namespace
+    namespace = params.get("namespace")
+    if params.get("namespace"):
+        ir.validate_name(params["namespace"], "namespace", "namespace name")
     if params.get("name"):
         ir.validate_name(params["name"], "name")
+        namespace = namespace or module.default_namespace
+        if not namespace:
+            raise InputError("namespace: required with name (the kubeconfig context has no namespace)",
+                             option="namespace")
     client = module.client
     if params.get("name"):
-        if not namespace:
-            from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
-
-            raise InputError("namespace: required with name", option="namespace")
         try:
             streams = [client.get(R.IMAGESTREAM, params["name"], namespace=namespace)]
         except NotFound:

@@ -10,6 +10,8 @@ IMAGE_CONFIGS = catalog.get("config.openshift.io", "images")
 IMAGESTREAMS = catalog.get("image.openshift.io", "imagestreams")
 DEPLOYMENTS = catalog.get("apps", "deployments")
 CRONJOBS = catalog.get("batch", "cronjobs")
+STATEFULSETS = catalog.get("apps", "statefulsets")
+DAEMONSETS = catalog.get("apps", "daemonsets")
 DEPLOYMENTCONFIGS = catalog.get("apps.openshift.io", "deploymentconfigs")
 
 
@@ -45,6 +47,12 @@ def deployment(sim, ns, name, containers, kind="Deployment"):
     if kind == "Deployment":
         rt, body = DEPLOYMENTS, {"apiVersion": "apps/v1", "kind": "Deployment",
                                  "spec": {"selector": {"matchLabels": {"app": name}}, "template": template}}
+    elif kind in ("StatefulSet", "DaemonSet"):
+        rt = STATEFULSETS if kind == "StatefulSet" else DAEMONSETS
+        body = {"apiVersion": "apps/v1", "kind": kind,
+                "spec": {"selector": {"matchLabels": {"app": name}}, "template": template}}
+        if kind == "StatefulSet":
+            body["spec"]["serviceName"] = name
     elif kind == "CronJob":
         rt, body = CRONJOBS, {"apiVersion": "batch/v1", "kind": "CronJob",
                               "spec": {"schedule": "0 0 * * *", "jobTemplate": {"spec": {"template": dict(

@@ -44,6 +44,19 @@ def test_four_runs_deployment(run, simulator):
     assert not res["changed"]
 
 
+@pytest.mark.parametrize("kind,rt_name", [("StatefulSet", "statefulsets"), ("DaemonSet", "daemonsets")])
+def test_statefulset_and_daemonset(run, simulator, kind, rt_name):
+    from ansible_collections.ocp.registry.tests.simulator import catalog
+    deployment(simulator, "demo", "w", [("main", "busybox")], kind=kind)
+    params = dict(kind=kind, name="w", namespace="demo", triggers=[{"container": "main", "from_tag": "app:v1"}])
+    assert run("image_trigger", **params)["changed"]
+    assert annotation(simulator, catalog.get("apps", rt_name), "w") == [
+        {"from": {"kind": "ImageStreamTag", "name": "app:v1"},
+         "fieldPath": 'spec.template.spec.containers[?(@.name=="main")].image'}]
+    res, counters = run.counted("image_trigger", **params)
+    assert not res["changed"] and counters["mutating"] == 0
+
+
 def test_cronjob_field_path_and_cross_namespace(run, simulator):
     deployment(simulator, "demo", "nightly", [("job", "busybox")], kind="CronJob")
     res = run("image_trigger", kind="CronJob", name="nightly", namespace="demo",

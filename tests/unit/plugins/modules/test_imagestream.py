@@ -204,3 +204,27 @@ def test_unreachable_registry_is_an_import_condition_not_a_hang(run):
 def test_settled(stream, settled):
     from ansible_collections.ocp.registry.plugins.module_utils.imagestream_apply import _settled
     assert _settled(stream, [{"name": "a", "from": {"kind": "DockerImage", "name": "x/y:z"}}]) is settled
+
+
+def test_concurrent_writer_conflict_is_retried_and_its_change_kept(run, simulator, sim_admin):
+    params = dict(name="app", namespace="demo", tags=[{"name": "a", "from_image": "quay.io/ns/a:1", "reference": True}])
+    run("imagestream", **params)
+    sim_admin.add_fault(method="PATCH", path="/imagestreams/app$", bump=True, times=1)
+    params["tags"][0]["from_image"] = "quay.io/ns/a:2"
+    res, counters = run.counted("imagestream", **params)
+    assert res["changed"] and not res.get("failed"), res
+    assert requests(counters, verb="patch", resource="imagestreams", code=409) == 1
+    assert requests(counters, verb="patch", resource="imagestreams", code=200) == 1
+    obj = simulator.api.get(IMAGESTREAMS, "demo", "app")
+    assert obj["spec"]["tags"][0]["from"]["name"] == "quay.io/ns/a:2"
+    assert "simulator.ocp.registry/bump" in obj["metadata"]["annotations"]      # the other writer's change stays
+    res, counters = run.counted("imagestream", **params)
+    assert not res["changed"] and counters["mutating"] == 0
+
+
+def test_streams_check_mode_writes_nothing(run):
+    streams = [{"name": "c%d" % i, "tags": [{"name": "t", "from_image": "quay.io/ns/c:%d" % i, "reference": True}]}
+               for i in range(3)]
+    res, counters = run.counted("imagestream", check=True, diff=True, namespace="demo", streams=streams)
+    assert res["changed"] and counters["mutating"] == 0 and counters["total"] == 1
+    assert len(res["diff"]) == 3 and res["diff"][0]["before"] == {}

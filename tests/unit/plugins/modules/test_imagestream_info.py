@@ -97,3 +97,10 @@ def test_json_query_example_works(run):
     # two reference events with no image collapse into one (same image "", server rule), so one entry
     assert jmespath.search("[?name=='app'].tags[].history[].pull_spec", data) == ["quay.io/ns/app:v2"]
     assert jmespath.search("[].tags[?conditions[?type=='ImportSuccess' && status=='False']].name[]", data) == []
+
+
+def test_all_namespaces_when_namespace_is_unset(run):
+    run("imagestream", name="one", namespace="demo", tags=[{"name": "t", "from_image": "a.io/b:c", "reference": True}])
+    run("imagestream", name="two", namespace="ci", tags=[{"name": "t", "from_image": "a.io/b:c", "reference": True}])
+    names = {(s["namespace"], s["name"]) for s in run("imagestream_info")["imagestreams"]}
+    assert {("demo", "one"), ("ci", "two")} <= names

@@ -178,3 +178,12 @@ def test_warns_when_an_empty_containers_dir_hides_docker(env):
     (root / "etc/containers/certs.d/hub.example.com:5000").mkdir(parents=True)
     out = run_module("registry_ca_trust", dict(params, trust_stores=["docker"]))
     assert out["changed"] and "ignore" in json.dumps(out["warnings"])
+
+
+def test_unwritable_store_gives_a_clear_error(env):
+    root, _marker, params = env
+    (root / "etc/containers").mkdir(parents=True)
+    (root / "etc/containers/certs.d").write_text("a file where a directory should be")
+    out = run_module("registry_ca_trust", dict(params, trust_stores=["containers"]))
+    assert out["failed"] and out["msg"].startswith("cannot ") and "Not a directory" in out["msg"]
+    assert "exception" not in out
