@@ -119,8 +119,9 @@ def _read(path):
             return f.read()
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise InputError("%s is a directory, expected a file" % path) from None
+    except OSError as exc:  # a directory where the file belongs, a file where a directory belongs, EACCES
+        hint = "; run the task with become: true" if exc.errno in (1, 13) else ""
+        raise RegistryError("cannot read %s: %s%s" % (path, exc.strerror or exc, hint)) from None
 
 
 def _summary(data):
@@ -259,7 +260,12 @@ def run_host(module, content, certs_warnings=()):
                         % root)
     refreshed = False
     if changed_actions and not module.check_mode:
-        apply_host(actions, content)
+        try:
+            apply_host(actions, content)
+        except OSError as exc:
+            hint = "; run the task with become: true" if exc.errno in (1, 13) else ""
+            raise RegistryError("cannot update %s: %s%s" % (exc.filename or "the trust store", exc.strerror or exc,
+                                                           hint)) from exc
         if refresh:
             rc, out, err = module.run_command(refresh, check_rc=False)
             if rc != 0:

@@ -16,7 +16,7 @@ import re
 import tempfile
 
 from ansible_collections.ocp.registry.plugins.module_utils import pem
-from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, RegistryError
 
 __all__ = ["normalize_hostnames", "plan", "issue", "write_pair", "run"]
 
@@ -290,8 +290,11 @@ def run(module):
                               key_size=key_size, validity_days=params["validity_days"],
                               common_name=params["common_name"], now=now)
             chain = [cert, ca_cert] if params["include_ca"] else [cert]
-            write_pair(cert_path=cert_path, key_path=key_path, cert_pem=pem.to_pem(chain).encode("ascii"),
-                       key_pem=pem.key_to_pem(key))
+            try:
+                write_pair(cert_path=cert_path, key_path=key_path, cert_pem=pem.to_pem(chain).encode("ascii"),
+                           key_pem=pem.key_to_pem(key))
+            except OSError as exc:
+                raise RegistryError("cannot write %s: %s" % (exc.filename or cert_path, exc.strerror or exc)) from exc
             after = pem.describe(cert)
     else:
         if mode_fixes and not module.check_mode:

@@ -380,7 +380,11 @@ options:
         type: dict
         suboptions:
           claim:
-            description: Claim name. Empty lets the operator create C(image-registry-storage) (ReadWriteMany, 100Gi).
+            description:
+              - Claim name. Empty lets the operator create C(image-registry-storage) (ReadWriteMany, 100Gi, default
+                storage class); nothing is read then.
+              - If you created C(image-registry-storage) yourself (for example ReadWriteOnce block storage), name it
+                here; the operator refuses to adopt a default claim it did not create.
             type: str
             default: ''
       empty_dir:

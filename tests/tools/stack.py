@@ -207,6 +207,10 @@ def main(argv: list | None = None) -> int:
     p_down.add_argument("--dir", required=True)
     args = parser.parse_args(argv)
     if args.command == "up":
+        try:  # detach: the processes must outlive the caller (an Ansible task, a Molecule prepare step)
+            os.setsid()
+        except OSError:
+            pass
         info = up(args.dir, args.platform, args.state_file)
         print(json.dumps({k: v for k, v in info.items() if "password" not in k and "token" not in k}))
     else:

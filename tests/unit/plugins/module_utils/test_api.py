@@ -60,7 +60,7 @@ def scripted(*replies):
 
 def test_get_sends_token_and_reuses_one_connection(fake):
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     assert client.get(R.IMAGESTREAM, "app", "demo")["metadata"]["name"] == "app"
     assert client.get(R.IMAGESTREAM, "app", "demo")["metadata"]["name"] == "app"
     assert client.request_count == 2
@@ -109,7 +109,7 @@ def test_silently_closed_idle_connection_is_replaced_before_sending(fake, method
 
 def test_impersonation_headers(fake):
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake, impersonate_user="alice", impersonate_groups=["devs", "ops"])
+    client, _slept = make_client(fake, impersonate_user="alice", impersonate_groups=["devs", "ops"])
     client.get(R.IMAGESTREAM, "app", "demo")
     req = fake.requests[0]
     assert req.header_lists["impersonate-user"] == ["alice"]
@@ -125,7 +125,7 @@ def test_impersonation_headers(fake):
 ])
 def test_write_methods_and_content_types(fake, method, call, expected_type):
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     call(client)
     req = fake.requests[-1]
     assert req.method == method
@@ -137,7 +137,7 @@ def test_list_follows_continue_and_fills_kind(fake):
     pages = {None: {"items": [{"metadata": {"name": "a"}}], "metadata": {"continue": "next1"}},
              "next1": {"items": [{"metadata": {"name": "b"}}], "metadata": {}}}
     fake.handler = lambda req: (200, pages[req.query.get("continue")])
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     items = client.list(R.IMAGESTREAM, "demo", label_selector="app=x")
     assert [i["metadata"]["name"] for i in items] == ["a", "b"]
     assert all(i["kind"] == "ImageStream" and i["apiVersion"] == "image.openshift.io/v1" for i in items)
@@ -146,14 +146,14 @@ def test_list_follows_continue_and_fills_kind(fake):
 
 def test_delete_returns_none_when_gone(fake):
     fake.handler = lambda req: (404, status_body(404, "NotFound", 'imagestreams "app" not found'))
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     assert client.delete(R.IMAGESTREAM, "app", "demo") is None
     assert client.get_or_none(R.IMAGESTREAM, "app", "demo") is None
 
 
 def test_non_json_answer_is_a_clear_error(fake):
     fake.handler = lambda req: (200, b"<html>proxy login</html>", {"Content-Type": "text/html"})
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     with pytest.raises(ApiConnectionError, match="not JSON"):
         client.get(R.IMAGESTREAM, "app", "demo")
 
@@ -184,7 +184,7 @@ def test_typed_errors_from_status_bodies(fake, code, reason, cls):
     with pytest.raises(cls) as info:
         client.get(R.IMAGESTREAM, "app", "demo")
     exc = info.value
-    assert type(exc) is cls
+    assert exc.__class__ is cls
     assert exc.status == code and exc.reason == reason and exc.causes == causes
     assert exc.target == "ImageStream demo/app"
     assert "ImageStream demo/app" in exc.msg and "server says %s" % reason in exc.msg
@@ -198,7 +198,7 @@ def test_typed_errors_from_status_bodies(fake, code, reason, cls):
 
 def test_error_without_status_body(fake):
     fake.handler = lambda req: (403, b"forbidden by gateway", {"Content-Type": "text/plain"})
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     with pytest.raises(errors.Forbidden, match="forbidden by gateway"):
         client.get(R.IMAGESTREAM, "app", "demo")
 
@@ -242,7 +242,7 @@ def test_429_on_post_is_retried(fake):
 
 def test_429_after_retries_is_too_many_requests(fake):
     fake.handler = lambda req: (429, status_body(429, "TooManyRequests", "x"), {"Retry-After": "0"})
-    client, _ = make_client(fake, retry=RetryPolicy(attempts=2, base=0.01, cap=0.01))
+    client, _slept = make_client(fake, retry=RetryPolicy(attempts=2, base=0.01, cap=0.01))
     with pytest.raises(errors.TooManyRequests) as info:
         client.get(R.IMAGESTREAM, "app", "demo")
     assert isinstance(info.value, errors.ServerError)
@@ -257,7 +257,7 @@ def test_connection_reset_on_get_is_retried(fake):
 
 def test_reset_forever_gives_up_with_clear_error(fake):
     fake.handler = lambda req: RESET
-    client, _ = make_client(fake, retry=RetryPolicy(attempts=3, base=0.01, cap=0.01))
+    client, _slept = make_client(fake, retry=RetryPolicy(attempts=3, base=0.01, cap=0.01))
     with pytest.raises(ApiConnectionError, match="after 3 attempts"):
         client.get(R.IMAGESTREAM, "app", "demo")
 
@@ -274,7 +274,7 @@ def test_post_reset_after_create_returns_existing_object_without_second_post(fak
         return None
     store.before = before
     fake.handler = store
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     obj = client.create(R.IMAGESTREAM, {"apiVersion": "image.openshift.io/v1", "kind": "ImageStream",
                                         "metadata": {"name": "app", "namespace": "demo"}})
     assert obj["metadata"]["name"] == "app"
@@ -294,7 +294,7 @@ def test_post_failure_before_acting_checks_then_posts_again(fake, failure):
         return None
     store.before = before
     fake.handler = store
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     client.create(R.IMAGESTREAM, {"metadata": {"name": "app", "namespace": "demo"}})
     assert fake.methods() == ["POST", "GET", "POST"]
     assert len(store.objects) == 1
@@ -302,7 +302,7 @@ def test_post_failure_before_acting_checks_then_posts_again(fake, failure):
 
 def test_post_without_name_is_not_retried_blindly(fake):
     fake.handler = lambda req: (500, status_body(500, "InternalError", "x"))
-    client, _ = make_client(fake)
+    client, _slept = make_client(fake)
     with pytest.raises(errors.ServerError):
         client.create(R.IMAGESTREAM, {"metadata": {"generateName": "app-"}}, "demo")
     assert fake.methods() == ["POST"]
@@ -310,7 +310,7 @@ def test_post_without_name_is_not_retried_blindly(fake):
 
 def test_slow_server_past_timeout_raises_api_timeout(fake):
     fake.handler = lambda req: ("sleep", 1.5, (200, IS))
-    client, _ = make_client(fake, timeout=0.3)
+    client, _slept = make_client(fake, timeout=0.3)
     with pytest.raises(errors.ApiTimeout, match="within 0.3 seconds"):
         client.get(R.IMAGESTREAM, "app", "demo")
 
@@ -349,9 +349,9 @@ def test_backoff_is_bounded_and_jittered():
 def test_wrong_ca_fails_with_x509_message(fake, tmp_path):
     from ansible_collections.ocp.registry.tests.lib.certs import make_ca
 
-    other, _ = make_ca("Other CA").write(str(tmp_path), "other")
+    other = make_ca("Other CA").write(str(tmp_path), "other")[0]
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake, ca_file=other)
+    client, _slept = make_client(fake, ca_file=other)
     with pytest.raises(errors.ConnectionConfigError) as info:
         client.get(R.IMAGESTREAM, "app", "demo")
     assert "x509" in info.value.msg and "certificate verify failed" in info.value.msg
@@ -361,7 +361,7 @@ def test_wrong_ca_fails_with_x509_message(fake, tmp_path):
 
 def test_system_trust_does_not_know_the_fake_ca(fake):
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake, ca_file=None)
+    client, _slept = make_client(fake, ca_file=None)
     assert client.config.verify is True
     with pytest.raises(errors.ConnectionConfigError, match="x509"):
         client.get(R.IMAGESTREAM, "app", "demo")
@@ -369,13 +369,13 @@ def test_system_trust_does_not_know_the_fake_ca(fake):
 
 def test_verify_false_accepts_unknown_ca(fake):
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake, ca_file=None, verify=False)
+    client, _slept = make_client(fake, ca_file=None, verify=False)
     assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
 
 
 def test_ca_data_inline(fake):
     fake.handler = lambda req: (200, IS)
-    client, _ = make_client(fake, ca_file=None, ca_data=fake.ca.cert_pem)
+    client, _slept = make_client(fake, ca_file=None, ca_data=fake.ca.cert_pem)
     assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
 
 
@@ -383,10 +383,10 @@ def test_tls_server_name(tmp_path):
     server = FakeApi(str(tmp_path), hosts=("api.internal.example",)).start()
     try:
         server.handler = lambda req: (200, IS)
-        client, _ = make_client(server)
+        client, _slept = make_client(server)
         with pytest.raises(errors.ConnectionConfigError, match="x509"):
             client.get(R.IMAGESTREAM, "app", "demo")
-        client, _ = make_client(server, tls_server_name="api.internal.example")
+        client, _slept = make_client(server, tls_server_name="api.internal.example")
         assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
     finally:
         server.stop()
@@ -403,15 +403,15 @@ def test_client_certificate_auth(tmp_path, inline):
     try:
         server.handler = lambda req: (200, IS)
         if inline:
-            client, _ = make_client(server, token=None, client_cert_data=pair.cert_pem, client_key_data=pair.key_pem)
+            client, _slept = make_client(server, token=None, client_cert_data=pair.cert_pem, client_key_data=pair.key_pem)
         else:
             cert, key = pair.write(str(tmp_path), "client")
-            client, _ = make_client(server, token=None, client_cert_file=cert, client_key_file=key)
+            client, _slept = make_client(server, token=None, client_cert_file=cert, client_key_file=key)
         client.get(R.IMAGESTREAM, "app", "demo")
         assert server.requests[0].peer_cn == "system:admin"
         assert "Authorization" not in server.requests[0].headers
         # inline key material never stays on disk
-        assert not [p for p in tmp_path.parent.glob("ocp-registry-tls-*")]
+        assert not list(tmp_path.parent.glob("ocp-registry-tls-*"))
     finally:
         server.stop()
 
@@ -423,7 +423,7 @@ def test_https_through_connect_proxy_with_auth(fake):
     try:
         fake.handler = lambda req: (200, IS)
         url = proxy.url.replace("http://", "http://user:pass@")
-        client, _ = make_client(fake, proxy=url)
+        client, _slept = make_client(fake, proxy=url)
         client.get(R.IMAGESTREAM, "app", "demo")
         client.get(R.IMAGESTREAM, "app", "demo")
         assert proxy.tunnels == ["127.0.0.1:%d" % fake.port]  # one tunnel, kept alive
@@ -435,7 +435,7 @@ def test_https_through_connect_proxy_with_auth(fake):
 def test_proxy_auth_rejected_is_clear(fake):
     proxy = ConnectProxy(require_auth="Basic nope").start()
     try:
-        client, _ = make_client(fake, proxy=proxy.url)
+        client, _slept = make_client(fake, proxy=proxy.url)
         with pytest.raises(ApiConnectionError, match="refused the tunnel.*407"):
             client.get(R.IMAGESTREAM, "app", "demo")
     finally:
@@ -446,7 +446,7 @@ def test_proxy_headers_sent_on_connect(fake):
     proxy = ConnectProxy().start()
     try:
         fake.handler = lambda req: (200, IS)
-        client, _ = make_client(fake, proxy=proxy.url,
+        client, _slept = make_client(fake, proxy=proxy.url,
                                 proxy_headers={"proxy_basic_auth": "u:p", "user_agent": "agent/1"})
         client.get(R.IMAGESTREAM, "app", "demo")
         assert proxy.headers[0]["proxy-authorization"] == "Basic dTpw"
@@ -459,7 +459,7 @@ def test_no_proxy_bypasses_proxy(fake):
     proxy = ConnectProxy().start()
     try:
         fake.handler = lambda req: (200, IS)
-        client, _ = make_client(fake, proxy=proxy.url, no_proxy="example.com,127.0.0.0/8")
+        client, _slept = make_client(fake, proxy=proxy.url, no_proxy="example.com,127.0.0.0/8")
         client.get(R.IMAGESTREAM, "app", "demo")
         assert proxy.tunnels == [] and fake.count() == 1
     finally:
@@ -487,7 +487,7 @@ def test_proxy_bypassed(host, port, no_proxy, expected):
 
 
 def test_unsupported_proxy_scheme(fake):
-    client, _ = make_client(fake, proxy="socks5://127.0.0.1:1080")
+    client, _slept = make_client(fake, proxy="socks5://127.0.0.1:1080")
     with pytest.raises(errors.ConnectionConfigError, match="only http:// proxies"):
         client.get(R.IMAGESTREAM, "app", "demo")
 
@@ -523,7 +523,7 @@ def oauth_handler(api, user="developer", password="s3cret-pass", token="sha256~i
 
 def test_token_login_with_username_password(fake):
     fake.handler = oauth_handler(fake)
-    client, _ = make_client(fake, token=None, username="developer", password="s3cret-pass")
+    client, _slept = make_client(fake, token=None, username="developer", password="s3cret-pass")
     assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
     assert client.config.token == "sha256~issued-token"
     assert "sha256~issued-token" in client.config.secrets
@@ -535,13 +535,13 @@ def test_token_login_with_username_password(fake):
 
 def test_token_login_wrong_password(fake):
     fake.handler = oauth_handler(fake)
-    client, _ = make_client(fake, token=None, username="developer", password="wrong")
+    client, _slept = make_client(fake, token=None, username="developer", password="wrong")
     with pytest.raises(errors.Unauthorized, match="username or password is wrong"):
         client.get(R.IMAGESTREAM, "app", "demo")
 
 
 def test_token_login_without_oauth_server(fake):
     fake.handler = lambda req: (404, status_body(404, "NotFound", "nope"))
-    client, _ = make_client(fake, token=None, username="developer", password="x")
+    client, _slept = make_client(fake, token=None, username="developer", password="x")
     with pytest.raises(errors.NotFound):
         client.get(R.IMAGESTREAM, "app", "demo")

@@ -62,7 +62,7 @@ STATUS_CASES = [
     ("not found", lambda c: c.get(R.IMAGESTREAM, "nope", NS), errors.NotFound, "NotFound"),
     ("namespace missing", lambda c: c.create(R.IMAGESTREAM, {"metadata": {"name": "x"}}, "no-such-ns"),
      errors.NotFound, "NotFound"),
-    ("already exists", lambda c: [c.create(R.IMAGESTREAM, imagestream()) for _ in range(2)], errors.Conflict,
+    ("already exists", lambda c: [c.create(R.IMAGESTREAM, imagestream()) for _i in range(2)], errors.Conflict,
      "AlreadyExists"),
     ("stale resourceVersion", lambda c: (c.create(R.IMAGESTREAM, imagestream()),
                                          c.merge_patch(R.IMAGESTREAM, "app", {"metadata": {"resourceVersion": "1"},
@@ -270,7 +270,7 @@ def test_impersonation(idle, simulator):
 def test_wrong_ca_against_simulator(idle, simulator, tmp_path):
     from ansible_collections.ocp.registry.tests.lib.certs import make_ca
 
-    other, _ = make_ca("Not the simulator CA").write(str(tmp_path), "other")
+    other = make_ca("Not the simulator CA").write(str(tmp_path), "other")[0]
     cfg = resolve(params(kubeconfig=simulator.kubeconfig, ca_cert=other), env={})
     with pytest.raises(errors.ConnectionConfigError, match="x509: certificate verify failed"):
         ApiClient(cfg).get(R.REGISTRY_CONFIG, "cluster")

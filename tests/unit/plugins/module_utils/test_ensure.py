@@ -167,7 +167,7 @@ def test_callable_desired_sees_live_object(env):
 
 
 def test_callable_needs_name(env):
-    _, _, client = env
+    client = env[2]
     with pytest.raises(errors.RegistryError, match="needs name"):
         ensure_present(client, R.IMAGESTREAM, lambda live: {})
 
@@ -221,7 +221,7 @@ def test_create_race_already_exists_rereads(env):
 
 
 def test_missing_name_or_namespace_is_input_error(env):
-    _, server, client = env
+    server, client = env[1:]
     with pytest.raises(errors.InputError) as info:
         ensure_present(client, R.IMAGESTREAM, {"metadata": {"name": "x"}})
     assert info.value.option == "namespace"
@@ -253,7 +253,7 @@ def test_secret_diff_redacted_but_shows_change(env):
 
 
 def test_secret_check_mode_create_is_redacted(env):
-    _, server, client = env
+    server, client = env[1:]
     result = ensure_present(client, R.SECRET, secret(token="abcdefgh"), check_mode=True, diff=True,
                             secret_paths=("data", "stringData"))
     assert server.methods() == ["GET"]
@@ -302,7 +302,7 @@ def test_many_present_one_list_and_writes_only_differences(env):
 
 
 def test_many_present_check_mode_and_duplicates(env):
-    _, server, client = env
+    server, client = env[1:]
     results = ensure_many_present(client, R.IMAGESTREAM, "demo",
                                   [{"metadata": {"name": "x", "namespace": "demo"}}], check_mode=True)
     assert results[0]["changed"] is True and server.methods() == ["GET"]

@@ -24,7 +24,7 @@ def status(code, reason, message, causes=None):
 ])
 def test_class_per_status(code, cls):
     exc = errors.error_for_status(code, status(code, "R", "m"), target="ImageStream demo/app", method="GET")
-    assert type(exc) is cls and exc.status == code
+    assert exc.__class__ is cls and exc.status == code
     assert isinstance(exc, errors.RegistryError)
 
 

@@ -38,6 +38,10 @@ def run(args, fn, argument_spec=None, **kwargs):
     return json.loads(text[text.index("{"):]), holder.get("module")
 
 
+def run_result(args, fn, **kwargs):
+    return run(args, fn, **kwargs)[0]
+
+
 @pytest.fixture
 def fake(tmp_path):
     server = FakeApi(str(tmp_path), handler=lambda req: (200, IS)).start()
@@ -80,13 +84,13 @@ def test_env_fallbacks(monkeypatch, env, param, expected):
             monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    result, _ = run({}, lambda m: {"value": m.params[param]})
+    result = run_result({}, lambda m: {"value": m.params[param]})
     assert result["value"] == expected
 
 
 def test_api_key_env_is_no_log(monkeypatch, fake):
     monkeypatch.setenv("K8S_AUTH_API_KEY", "env-secret-token")
-    result, _ = run({"host": fake.url, "ca_cert": fake.ca_path},
+    result = run_result({"host": fake.url, "ca_cert": fake.ca_path},
                     lambda m: {"echo": "token is env-secret-token"})
     assert "env-secret-token" not in json.dumps(result)
 
@@ -104,7 +108,7 @@ def test_kubeconfig_dict_secrets_never_in_output(fake):
 
 
 def test_default_namespace_from_context(fake):
-    result, _ = run({"kubeconfig": kubeconfig_dict(fake, "tok-12345678", ns="from-context")},
+    result = run_result({"kubeconfig": kubeconfig_dict(fake, "tok-12345678", ns="from-context")},
                     lambda m: {"ns": m.default_namespace})
     assert result["ns"] == "from-context"
 
@@ -129,7 +133,7 @@ def test_client_is_lazy(fake):
 def test_expected_errors_fail_once_without_traceback(exc, expected):
     def body(m):
         raise exc
-    result, _ = run({}, body)
+    result = run_result({}, body)
     assert result["failed"] is True
     assert "exception" not in result
     for key, value in expected.items():
@@ -146,14 +150,14 @@ def test_unexpected_error_keeps_traceback_and_scrubs_secrets(fake, monkeypatch):
     def body(m):
         m.client  # resolve the connection so the token is known
         raise KeyError("boom tok-abcdefgh")
-    result, _ = run({"kubeconfig": kubeconfig_dict(fake, "tok-abcdefgh")}, body)
+    result = run_result({"kubeconfig": kubeconfig_dict(fake, "tok-abcdefgh")}, body)
     assert result["failed"] is True and "KeyError" in result["msg"] and "exception" in result
     assert "tok-abcdefgh" not in json.dumps(result)
     assert "KeyError" in json.dumps(result["exception"])
 
 
 def test_connection_error_surfaces_through_run(tmp_path):
-    result, _ = run({"kubeconfig": str(tmp_path / "missing")}, lambda m: m.client.get(R.IMAGESTREAM, "a", "b"))
+    result = run_result({"kubeconfig": str(tmp_path / "missing")}, lambda m: m.client.get(R.IMAGESTREAM, "a", "b"))
     assert result["failed"] is True and "No kubeconfig found" in result["msg"]
 
 
