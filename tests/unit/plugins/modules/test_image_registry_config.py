@@ -413,3 +413,27 @@ def test_config_not_created_yet(simulator_factory):
                  storage={"empty_dir": {"acknowledge_non_production": True}}, wait=True, wait_timeout=90)
     assert_settled(result)
     assert len(sim.api.list(CONFIGS, None)["items"]) == 1
+
+
+@pytest.mark.parametrize("platform,params,reads", [
+    ("aws", dict(log_level="Normal"), {"configs": 1}),
+    ("aws", dict(storage={"s3": {"access_key": S3_ACCESS, "secret_key": S3_SECRET}}),
+     {"configs": 1, "secrets": 1}),
+    ("vsphere", dict(management_state="Managed", replicas=1, rollout_strategy="Recreate",
+                     storage={"pvc": {"claim": "rwo"}}), {"configs": 1, "persistentvolumeclaims": 1}),
+])
+def test_noop_run_makes_only_the_needed_reads(simulator_factory, platform, params, reads):
+    sim = simulator_factory(platform=platform)
+    admin = ready(sim)
+    if platform == "vsphere":
+        make_pvc(sim, "rwo", ["ReadWriteOnce"])
+    assert not run(sim, **params).get("failed")
+    admin.reset()
+    again = run(sim, **params)
+    assert again["changed"] is False
+    counters = admin.counters()
+    seen = {}
+    for entry in counters["requests"]:
+        seen[entry["resource"]] = seen.get(entry["resource"], 0) + entry["count"]
+        assert entry["verb"] == "get", entry
+    assert seen == reads
