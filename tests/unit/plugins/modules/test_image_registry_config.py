@@ -193,9 +193,14 @@ def test_credentials_rotation_replaces_stale_keys(simulator_factory):
     ready(sim)
     run(sim, storage={"swift": {"username": "reg", "password": "first-password"}})
     assert set(secret_data(sim)) == {"REGISTRY_STORAGE_SWIFT_USERNAME", "REGISTRY_STORAGE_SWIFT_PASSWORD"}
+    admin = SimAdmin(sim)
+    admin.reset()
+    admin.add_fault(method="PATCH", path="/secrets/%s$" % USER_SECRET, bump=True, times=1)
     result = run(sim, storage={"swift": {"token_id": "a-keystone-token"}})
     assert result["changed"] is True and result["credentials"]["changed"] is True
     assert secret_data(sim) == {"REGISTRY_STORAGE_SWIFT_TOKENID": "a-keystone-token"}
+    assert admin.count(verb="patch", resource="secrets", code=409) == 1
+    assert admin.count(verb="patch", resource="secrets", code=200) == 1
 
 
 def test_operator_filled_fields_never_cause_a_change(simulator_factory):
