@@ -447,7 +447,7 @@ def test_proxy_headers_sent_on_connect(fake):
     try:
         fake.handler = lambda req: (200, IS)
         client, _slept = make_client(fake, proxy=proxy.url,
-                                proxy_headers={"proxy_basic_auth": "u:p", "user_agent": "agent/1"})
+                                     proxy_headers={"proxy_basic_auth": "u:p", "user_agent": "agent/1"})
         client.get(R.IMAGESTREAM, "app", "demo")
         assert proxy.headers[0]["proxy-authorization"] == "Basic dTpw"
         assert proxy.headers[0]["user-agent"] == "agent/1"
@@ -514,7 +514,7 @@ def oauth_handler(api, user="developer", password="s3cret-pass", token="sha256~i
             if req.headers.get("Authorization") != good:
                 return 401, b"", {"WWW-Authenticate": 'Basic realm="openshift"'}
             return 302, b"", {"Location": api.url + "/oauth/token/implicit#access_token=%s&expires_in=86400"
-                                          "&scope=user%%3Afull&token_type=Bearer" % token}
+                              "&scope=user%%3Afull&token_type=Bearer" % token}
         if req.headers.get("Authorization") == "Bearer " + token:
             return 200, IS
         return 401, status_body(401, "Unauthorized", "Unauthorized")

@@ -66,7 +66,7 @@ STATUS_CASES = [
      "AlreadyExists"),
     ("stale resourceVersion", lambda c: (c.create(R.IMAGESTREAM, imagestream()),
                                          c.merge_patch(R.IMAGESTREAM, "app", {"metadata": {"resourceVersion": "1"},
-                                                                               "spec": {"lookupPolicy": {"local": True}}},
+                                                                              "spec": {"lookupPolicy": {"local": True}}},
                                                        NS)), errors.Conflict, "Conflict"),
     ("invalid name", lambda c: c.create(R.IMAGESTREAM, imagestream("Bad_Name")), errors.Invalid, "Invalid"),
     ("schema type", lambda c: c.merge_patch(R.REGISTRY_CONFIG, "cluster", {"spec": {"replicas": "many"}}),
@@ -212,7 +212,7 @@ def test_ensure_secret_remove_and_absent(client, sim_admin):
     import base64
 
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pull", "namespace": NS,
-                                                                "labels": {"a": "1", "b": "2"}},
+                                                                 "labels": {"a": "1", "b": "2"}},
               "type": "Opaque", "data": {"password": base64.b64encode(b"hunter2-secret").decode()}}
     first = ensure_present(client, R.SECRET, secret, diff=True, secret_paths=("data",))
     assert "hunter2" not in repr(first) and base64.b64encode(b"hunter2-secret").decode() not in repr(first)

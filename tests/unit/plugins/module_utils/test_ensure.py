@@ -87,7 +87,7 @@ def test_strip_remove_and_managed_view():
     assert strip_remove({"a": REMOVE, "b": {"c": REMOVE, "d": [1]}}) == {"b": {"d": [1]}}
     live = {"metadata": {"name": "x", "uid": "u"}, "spec": {"a": 1, "b": 2}, "status": {"s": 1}}
     assert managed_view(live, {"metadata": {"name": "x"}, "spec": {"a": 9}}) == {"metadata": {"name": "x"},
-                                                                                "spec": {"a": 1}}
+                                                                                 "spec": {"a": 1}}
     assert managed_view(None, {"a": 1}) is None
 
 

@@ -83,7 +83,7 @@ def test_token_and_ca_file_relative_to_kubeconfig(tmp_path, fake):
     (tmp_path / "certs").mkdir()
     (tmp_path / "certs" / "ca.crt").write_text(fake.ca.cert_pem)
     path = write(tmp_path / "config", kubeconfig(fake.url, cluster={"certificate-authority": "certs/ca.crt"},
-                                                user={"token": "sha256~tok"}, context_ns="team"))
+                                                 user={"token": "sha256~tok"}, context_ns="team"))
     cfg = resolve_env(params(kubeconfig=path))
     assert cfg.source == "kubeconfig" and cfg.context == "ctx"
     assert cfg.ca_file == str(tmp_path / "certs" / "ca.crt")
@@ -97,7 +97,7 @@ def test_token_and_ca_file_relative_to_kubeconfig(tmp_path, fake):
 def test_token_file_and_inline_ca(tmp_path, fake):
     (tmp_path / "tok").write_text("file-token-1\n")
     path = write(tmp_path / "config", kubeconfig(fake.url, cluster={"certificate-authority-data": b64(fake.ca.cert_pem)},
-                                                user={"tokenFile": "tok"}))
+                                                 user={"tokenFile": "tok"}))
     cfg = resolve_env(params(kubeconfig=path))
     assert cfg.token == "file-token-1" and cfg.ca_data == fake.ca.cert_pem
     get_through(cfg)
@@ -116,7 +116,7 @@ def test_client_certificate_from_kubeconfig(tmp_path, inline):
             pair.write(str(tmp_path), "admin")
             user = {"client-certificate": "admin.crt", "client-key": "admin.key"}
         path = write(tmp_path / "config", kubeconfig(server.url, cluster={"certificate-authority": server.ca_path},
-                                                    user=user))
+                                                     user=user))
         cfg = resolve_env(params(kubeconfig=path))
         if inline:
             assert b64(pair.key_pem) in cfg.secrets and cfg.client_key_data == pair.key_pem
@@ -128,7 +128,7 @@ def test_client_certificate_from_kubeconfig(tmp_path, inline):
 
 def test_insecure_skip_tls_verify_only_when_kubeconfig_says_so(tmp_path, fake):
     path = write(tmp_path / "config", kubeconfig(fake.url, cluster={"insecure-skip-tls-verify": True},
-                                                user={"token": "t"}))
+                                                 user={"token": "t"}))
     cfg = resolve_env(params(kubeconfig=path))
     assert cfg.verify is False
     get_through(cfg)
@@ -147,7 +147,7 @@ def test_proxy_url_from_kubeconfig(tmp_path, fake):
     try:
         path = write(tmp_path / "config", kubeconfig(fake.url, cluster={"certificate-authority": fake.ca_path,
                                                                         "proxy-url": proxy.url},
-                                                    user={"token": "t"}))
+                                                     user={"token": "t"}))
         cfg = resolve_env(params(kubeconfig=path))
         assert cfg.proxy == proxy.url
         get_through(cfg)
@@ -353,7 +353,7 @@ def test_exec_plugin_relative_command_and_client_cert(tmp_path):
         user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "./bin/cert-plugin",
                          "interactiveMode": "IfAvailable"}}
         path = write(tmp_path / "config", kubeconfig(server.url, cluster={"certificate-authority": server.ca_path},
-                                                    user=user))
+                                                     user=user))
         cfg = resolve_env(params(kubeconfig=path))
         assert cfg.token is None and cfg.client_key_data == pair.key_pem
         get_through(cfg)

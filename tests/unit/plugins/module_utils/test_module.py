@@ -91,7 +91,7 @@ def test_env_fallbacks(monkeypatch, env, param, expected):
 def test_api_key_env_is_no_log(monkeypatch, fake):
     monkeypatch.setenv("K8S_AUTH_API_KEY", "env-secret-token")
     result = run_result({"host": fake.url, "ca_cert": fake.ca_path},
-                    lambda m: {"echo": "token is env-secret-token"})
+                        lambda m: {"echo": "token is env-secret-token"})
     assert "env-secret-token" not in json.dumps(result)
 
 
@@ -109,7 +109,7 @@ def test_kubeconfig_dict_secrets_never_in_output(fake):
 
 def test_default_namespace_from_context(fake):
     result = run_result({"kubeconfig": kubeconfig_dict(fake, "tok-12345678", ns="from-context")},
-                    lambda m: {"ns": m.default_namespace})
+                        lambda m: {"ns": m.default_namespace})
     assert result["ns"] == "from-context"
 
 

@@ -54,9 +54,9 @@ def test_kubeconfig_secrets():
     kc = {"users": [
         {"name": "a", "user": {"token": "tok-1", "client-key-data": "S0VZ", "username": "bob", "password": "pw-1"}},
         {"name": "b", "user": {"auth-provider": {"name": "oidc", "config": {"id-token": "idt", "refresh-token": "rt",
-                                                                           "client-id": "public-id"}}}},
+                                                                            "client-id": "public-id"}}}},
         {"name": "c", "user": {"exec": {"command": "x", "env": [{"name": "K", "value": "long-secret-value"},
-                                                                 {"name": "S", "value": "short"}]}}},
+                                                                {"name": "S", "value": "short"}]}}},
         {"name": "d"}, "junk",
     ]}
     assert kubeconfig_secrets(kc) == {"tok-1", "S0VZ", "pw-1", "idt", "rt", "long-secret-value"}
