@@ -17,7 +17,6 @@ import queue
 import random
 import re
 import string
-import threading
 from typing import Any, Callable, Iterable
 
 from . import catalog, errors, patch as patchmod, selectors

@@ -7,14 +7,12 @@ ready (exists while serving), tls/ (serving key pair, client certs issued by iss
 from __future__ import annotations
 
 import base64
-import copy
 import datetime
 import logging
 import os
 import socket
 import ssl
 import threading
-import time
 import traceback
 from http.server import ThreadingHTTPServer
 
