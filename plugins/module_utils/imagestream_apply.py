@@ -25,7 +25,7 @@ from ansible_collections.ocp.registry.plugins.module_utils import pull_secret as
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, InputError
 
-__all__ = ["argument_spec", "run"]
+__all__ = ["argument_spec", "run", "StreamPlan", "import_changed_tags"]
 
 INHERITED = ("namespace", "state", "prune_tags", "reimport", "lookup_local")
 
@@ -61,7 +61,7 @@ def _items(params: dict) -> List[dict]:
     return out
 
 
-class _Plan:
+class StreamPlan:
     __slots__ = ("item", "name", "namespace", "prefix", "tags", "live", "desired", "changed", "stored", "imports",
                  "repo_due")
 
@@ -79,14 +79,14 @@ class _Plan:
         self.repo_due = False
 
 
-def _validate(item: dict) -> _Plan:
+def _validate(item: dict) -> StreamPlan:
     prefix = item["_prefix"]
     if not item.get("namespace"):
         raise InputError("%snamespace: required (give it per stream or once for the task)" % prefix,
                          option=prefix + "namespace")
     ir.validate_name(item["namespace"], prefix + "namespace", "namespace name")
     ir.validate_name(item.get("name") or "", prefix + "name")
-    plan = _Plan(item)
+    plan = StreamPlan(item)
     seen = set()
     for index, tag in enumerate(item.get("tags") or []):
         tag_prefix = "%stags[%d]" % (prefix, index)
@@ -111,7 +111,7 @@ def _validate(item: dict) -> _Plan:
     return plan
 
 
-def _fetch_live(client, plans: List[_Plan]) -> None:
+def _fetch_live(client, plans: List[StreamPlan]) -> None:
     if len(plans) == 1:
         plans[0].live = IS.get_stream(client, plans[0].name, plans[0].namespace)
         return
@@ -123,7 +123,7 @@ def _fetch_live(client, plans: List[_Plan]) -> None:
         plan.live = by_ns[plan.namespace].get(plan.name)
 
 
-def _repo_due(plan: _Plan) -> bool:
+def _repo_due(plan: StreamPlan) -> bool:
     repo = plan.item.get("import_repository")
     if not repo:
         return False
@@ -134,13 +134,13 @@ def _repo_due(plan: _Plan) -> bool:
                    for t in (plan.live.get("spec") or {}).get("tags") or [])
 
 
-def _build(plan: _Plan):
+def _build(plan: StreamPlan):
     def build(live):
         return IS.desired_stream(live, plan.name, plan.namespace, plan.item, plan.tags)
     return build
 
 
-def _import(client, plan: _Plan, check_mode: bool) -> None:
+def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
     """Import the tags whose source changed; with ``reimport`` every importable tag of the stream."""
     if check_mode or plan.item.get("state") == "absent":
         return
@@ -171,7 +171,7 @@ def _import(client, plan: _Plan, check_mode: bool) -> None:
         plan.changed = True
 
 
-def _import_repository(client, plan: _Plan, before: dict) -> List[dict]:
+def _import_repository(client, plan: StreamPlan, before: dict) -> List[dict]:
     repo = plan.item["import_repository"]
     policy = {"insecure": bool(repo.get("insecure")), "scheduled": bool(repo.get("scheduled"))}
     if repo.get("import_mode"):
@@ -201,7 +201,7 @@ def _import_repository(client, plan: _Plan, before: dict) -> List[dict]:
     return ISI.parse_results(isi, before)
 
 
-def _drop_pruned_history(client, plan: _Plan, check_mode: bool) -> None:
+def _drop_pruned_history(client, plan: StreamPlan, check_mode: bool) -> None:
     """A pruned spec tag leaves its status history behind; delete it through imagestreamtags (oc tag -d)."""
     if not plan.item.get("prune_tags") or check_mode or plan.stored is None:
         return
@@ -233,7 +233,7 @@ def _settled(stream: Optional[dict], tags: List[dict]) -> bool:
     return True
 
 
-def _wait(client, plan: _Plan, timeout: int, sleep: int) -> None:
+def _wait(client, plan: StreamPlan, timeout: int, sleep: int) -> None:
     deadline = time.monotonic() + timeout
     stream = plan.stored
     while not _settled(stream, plan.tags):
@@ -245,7 +245,7 @@ def _wait(client, plan: _Plan, timeout: int, sleep: int) -> None:
     plan.stored = stream
 
 
-def _result(plan: _Plan) -> dict:
+def _result(plan: StreamPlan) -> dict:
     return {"name": plan.name, "namespace": plan.namespace, "state": plan.item.get("state") or "present",
             "changed": plan.changed, "imagestream": IS.summarize(plan.stored), "imports": plan.imports}
 
@@ -296,7 +296,7 @@ def run(module) -> dict:
         _drop_pruned_history(client, plan, check_mode)
         if plan.repo_due and check_mode:
             plan.changed = True
-        _import(client, plan, check_mode)
+        import_changed_tags(client, plan, check_mode)
         if params.get("wait") and not check_mode:
             _wait(client, plan, params["wait_timeout"], params["wait_sleep"])
     results = [_result(p) for p in plans]

@@ -226,12 +226,12 @@ def run(module) -> dict:
             if entry["changed"] and not check_mode:
                 client.delete(R.IMAGESTREAMTAG, entry["name"], namespace=entry["namespace"])
     for (ns, stream), refs in by_stream.items():
-        plan = APPLY._Plan({"name": stream, "namespace": ns, "_prefix": "", "state": "present", "reimport": False})
+        plan = APPLY.StreamPlan({"name": stream, "namespace": ns, "_prefix": "", "state": "present", "reimport": False})
         plan.tags = refs
         plan.live = streams[(ns, stream)]
         changed, plan.stored, _desired = IS.write_stream(
             client, plan.live, lambda live, plan=plan: IS.desired_stream(live, stream, ns, {}, plan.tags), check_mode)
-        APPLY._import(client, plan, check_mode)
+        APPLY.import_changed_tags(client, plan, check_mode)
         failed.extend(r for r in plan.imports if not r["succeeded"])
         for entry in results:
             if entry["namespace"] != ns or not entry["name"].startswith(stream + ":"):

@@ -228,3 +228,12 @@ def test_streams_check_mode_writes_nothing(run):
     res, counters = run.counted("imagestream", check=True, diff=True, namespace="demo", streams=streams)
     assert res["changed"] and counters["mutating"] == 0 and counters["total"] == 1
     assert len(res["diff"]) == 3 and res["diff"][0]["before"] == {}
+
+
+def test_import_post_is_retried_after_a_server_error(run, reg, oci_images, sim_admin):
+    digest = reg.push(oci_images["v1"], "is5/app:v1")
+    sim_admin.add_fault(method="POST", path="/imagestreamimports$", status=503, times=1)
+    res, counters = run.counted("imagestream", name="app5", namespace="demo", pull_secret=creds(reg),
+                                tags=[{"name": "v1", "from_image": "%s/is5/app:v1" % reg.host}])
+    assert res["changed"] and res["imports"][0]["digest"] == digest, res
+    assert requests(counters, verb="create", resource="imagestreamimports", code=503) == 1
