@@ -120,6 +120,7 @@ class RegistryController(Controller):
         self.config = config
         self.cloud = cloud
         self.cache: dict = {}
+        self.failures = 0
 
     def keys_for(self, event, rt, obj):
         md = obj.get("metadata") or {}
@@ -208,7 +209,10 @@ class RegistryController(Controller):
 
         _update_config_status(api, fn)
         if err is not None and not err.permanent:
-            raise Requeue(max(1.0, self.config.controller_delay * 5))
+            # rate-limited retry (events still trigger syncs at once): 5s, 10s, 20s, ... capped at 2 minutes
+            self.failures += 1
+            raise Requeue(min(5.0 * 2 ** (self.failures - 1), 120.0))
+        self.failures = 0
 
     # ------------------------------------------------------------------------------------------
     def bootstrap(self, api) -> None:
@@ -604,7 +608,9 @@ class RegistryController(Controller):
             self.remove_resources(api, cfg, conds)
         except SyncError as e:
             set_config_conditions(api, conds + [("Degraded", "True", "RemoveFailed", f"Error: {e}")], now)
-            raise Requeue(1.0) from None
+            self.failures += 1
+            raise Requeue(min(2.5 * 2 ** (self.failures - 1), 120.0)) from None
+        self.failures = 0
         for _ in range(5):
             live = get_or_none(api, REGISTRY_CONFIGS, None, "cluster")
             if live is None:

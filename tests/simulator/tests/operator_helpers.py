@@ -96,7 +96,7 @@ def wait_for(server, fn: Callable[[], Any], timeout: float = 20.0, what: str = "
             return last
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
-        server.wait_idle(min(5.0, max(0.1, deadline - time.monotonic())))
+        server.wait_idle(min(0.5, max(0.05, deadline - time.monotonic())))
         # wait_idle returns as soon as nothing is due within its horizon; a short pause lets a
         # requeue that is further out come due without spinning.
         time.sleep(0.02)

@@ -414,6 +414,7 @@ def test_failed_teardown_keeps_the_finalizer(sim, k, monkeypatch):
     assert cond(cfg, "Degraded")["status"] == "True"
     assert "etcdserver: request timed out" in cond(cfg, "Degraded")["message"]
     monkeypatch.setattr(sim.api, "delete", real_delete)
+    k.merge(CONFIG, {"metadata": {"annotations": {"test/poke": "1"}}})     # an event instead of the backoff
     wait_config(sim, k, lambda c: c["metadata"]["uid"] != old["metadata"]["uid"]
                 and cond_summary(c, "Progressing") == ("False", "Removed"), what="teardown retried, CR recreated")
     assert k.get(deployment()) is None
