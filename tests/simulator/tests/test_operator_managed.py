@@ -460,3 +460,54 @@ def test_single_replica_topology_caps_bootstrap_replicas(simulator_factory):
     assert cfg["spec"]["replicas"] == 1
     # the bucket the operator created is removed with the old CR and created again
     assert cond_summary(cfg, "StorageExists") == ("True", "Creation Successful")
+
+
+@pytest.mark.parametrize("backend,partial,rest", [
+    ("gcs", {}, {"REGISTRY_STORAGE_GCS_KEYFILE": '{"type": "service_account"}'}),
+    ("azure", {"REGISTRY_STORAGE_AZURE_ACCOUNTKEY": ""}, {"REGISTRY_STORAGE_AZURE_ACCOUNTKEY": "a2V5"}),
+    ("swift", {"REGISTRY_STORAGE_SWIFT_USERNAME": "u"}, {"REGISTRY_STORAGE_SWIFT_PASSWORD": "p"}),
+    ("ibmcos", {}, {"REGISTRY_STORAGE_IBMCOS_IAMAPIKEY": "k"}),
+])
+def test_cloud_backend_user_secret_keys(sim, k, backend, partial, rest):
+    # baremetal has no installer-cloud-credentials: without a user secret the credentials are missing
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "storage": {backend: {}}}})
+    cfg = wait_config(sim, k, lambda c: progressing_error(c) is not None, what="no credentials")
+    assert progressing_error(cfg) == (
+        'Unable to apply resources: unable to get cluster minted credentials '
+        '"openshift-image-registry/installer-cloud-credentials": secrets "installer-cloud-credentials" not found')
+    secret = core("secrets", NS, "image-registry-private-configuration-user")
+    k.create(core("secrets", NS), {"apiVersion": "v1", "kind": "Secret",
+                                   "metadata": {"name": "image-registry-private-configuration-user"},
+                                   "stringData": partial})
+    missing = next(iter(rest))
+    cfg = wait_config(sim, k, lambda c: "does not contain required key" in (progressing_error(c) or ""),
+                      what="missing key")
+    assert progressing_error(cfg) == (
+        'Unable to apply resources: secret "openshift-image-registry/image-registry-private-configuration-user" '
+        f'does not contain required key "{missing}"')
+    k.merge(secret, {"stringData": rest})
+    cfg = wait_config(sim, k, lambda c: registry_ready(c) and progressing_error(c) is None, what="ready")
+    assert cfg["spec"]["storage"]["managementState"] == "Managed"
+    name_field = "bucket" if backend in ("gcs", "ibmcos") else "container"
+    assert cfg["spec"]["storage"][backend][name_field].startswith("sim-x7k2p-image-registry-")
+    assert len(cfg["spec"]["storage"][backend][name_field]) <= 62
+    env = env_of(k.get(deployment()))
+    assert env["REGISTRY_STORAGE"] == {"gcs": "gcs", "azure": "azure", "swift": "swift", "ibmcos": "s3"}[backend]
+
+
+def test_co_version_published_only_after_rollout(sim, k):
+    def co_version():
+        co = k.get(CO)
+        return next((v["version"] for v in (co.get("status") or {}).get("versions") or []
+                     if v["name"] == "operator"), None)
+    assert wait_for(sim, lambda: co_version() == "4.20.0", what="Removed publishes RELEASE_VERSION")
+    sim.config.release_version = "4.21.0"
+    sim.config.unavailable_workloads = {f"{NS}/image-registry"}
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}})
+    wait_config(sim, k, lambda c: cond(c, "Available").get("reason") == "NoReplicasAvailable")
+    assert k.get(deployment())["metadata"]["annotations"]["release.openshift.io/version"] == "4.21.0"
+    assert co_version() == "4.20.0"                 # not yet: the rollout is not complete
+    sim.config.unavailable_workloads = set()
+    k.merge(deployment(), {"metadata": {"annotations": {"test/poke": "1"}}})
+    wait_config(sim, k, registry_ready)
+    assert wait_for(sim, lambda: co_version() == "4.21.0", what="new version published")
