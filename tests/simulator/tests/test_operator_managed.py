@@ -511,3 +511,19 @@ def test_co_version_published_only_after_rollout(sim, k):
     k.merge(deployment(), {"metadata": {"annotations": {"test/poke": "1"}}})
     wait_config(sim, k, registry_ready)
     assert wait_for(sim, lambda: co_version() == "4.21.0", what="new version published")
+
+
+def test_kubernetes_client_drives_the_operator(sim, k):
+    from ansible_collections.ocp.registry.tests.simulator.tests.core_helpers import dynamic
+    dyn = dynamic(sim)
+    configs = dyn.resources.get(api_version="imageregistry.operator.openshift.io/v1", kind="Config")
+    configs.patch(name="cluster", body={"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}}},
+                  content_type="application/merge-patch+json")
+
+    def ready():
+        cfg = configs.get(name="cluster").to_dict()
+        return cfg if registry_ready(cfg) else None
+    cfg = wait_for(sim, ready, what="ready through the kubernetes client")
+    assert cfg["status"]["storage"] == {"emptyDir": {}, "managementState": "Managed"}
+    cos = dyn.resources.get(api_version="config.openshift.io/v1", kind="ClusterOperator")
+    wait_for(sim, lambda: cond(cos.get(name="image-registry").to_dict(), "Available").get("reason") == "Ready")

@@ -264,3 +264,12 @@ def test_terminating_namespace_refuses_new_content(sim, k):
     code, _, _ = k.req("POST", core("configmaps", "missing"), {"apiVersion": "v1", "kind": "ConfigMap",
                                                                "metadata": {"name": "x"}})
     assert code == 404
+
+
+def test_kubectl_rollout_status_and_wait(sim, k):
+    from ansible_collections.ocp.registry.tests.simulator.tests.core_helpers import kubectl
+    k.create(DEPLOYS, deploy_body())
+    out = kubectl(sim, "-n", NS, "rollout", "status", "deployment/web", "--timeout=30s")
+    assert 'deployment "web" successfully rolled out' in out.stdout
+    out = kubectl(sim, "-n", NS, "wait", "--for=condition=Available", "deployment/web", "--timeout=30s")
+    assert "condition met" in out.stdout
