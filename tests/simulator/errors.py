@@ -137,9 +137,15 @@ def invalid(rt, name: str, causes: list[dict]) -> StatusError:
 
 
 def unprocessable(message: str) -> StatusError:
-    """422 from a generic server response (e.g. a JSON patch op that cannot be applied)."""
-    return StatusError(422, "Invalid", "the server rejected our request due to an error in our request",
-                       {"causes": [{"reason": "UnexpectedServerResponse", "message": message}]})
+    """422 for a JSON patch op that cannot be applied (failed `test`, missing path).
+
+    kube-apiserver builds it with NewGenericServerResponse(422, ..., isUnexpectedResponse=false), which
+    drops the json-patch library's message: the body has empty details. The message is kept on the
+    exception (`.detail`) for the simulator's own diagnostics only.
+    """
+    err = StatusError(422, "Invalid", "the server rejected our request due to an error in our request", {})
+    err.detail = message
+    return err
 
 
 def bad_request(message: str) -> StatusError:
@@ -199,17 +205,33 @@ def internal_error(message: str) -> StatusError:
                        {"causes": [{"message": message}]})
 
 
+_GENERIC = {
+    400: ("BadRequest", "the server rejected our request for an unknown reason"),
+    401: ("Unauthorized", "Unauthorized"),
+    403: ("Forbidden", "forbidden: injected fault"),
+    404: ("NotFound", "the server could not find the requested resource"),
+    405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
+    409: ("Conflict", "the server reported a conflict"),
+    410: ("Expired", "the resource version is too old"),
+    415: ("UnsupportedMediaType", "the body of the request was in an unknown format"),
+    422: ("Invalid", "the server rejected our request due to an error in our request"),
+    500: ("InternalError", "Internal error occurred: injected fault"),
+    502: ("InternalError", "an error on the server (\"Bad Gateway\") has prevented the request from succeeding"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: ("Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded"),
+}
+
+
 def from_code(code: int, retry_after: int | None = None, message: str | None = None) -> StatusError:
-    """A generic Status for an injected fault with the given HTTP code."""
-    reasons = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-               409: "Conflict", 410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid",
-               429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
+    """A Status for an injected fault with the given HTTP code, worded like the real server's."""
     if code == 429:
         err = too_many_requests(retry_after)
         if message:
             err.message = message
         return err
+    reason, default = _GENERIC.get(code, ("InternalError" if code >= 500 else "Unknown",
+                                          f"the server responded with the status code {code} but did not return "
+                                          "more information"))
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    details = {"retryAfterSeconds": retry_after} if retry_after is not None else None
-    return StatusError(code, reasons.get(code, "Unknown"),
-                       message or f"injected fault: the server responded with status code {code}", details, headers)
+    details = {"retryAfterSeconds": retry_after} if retry_after is not None else {}
+    return StatusError(code, reason, message or default, details, headers)

@@ -84,7 +84,8 @@ def test_fault_after_and_method_filter(sim, admin):
     assert r.request("PATCH", f"{CM}/y", *patch)[0] == 200          # skipped by after=1
     assert r.request("GET", f"{CM}/y")[0] == 200                   # other method: no match
     code, _, st = r.request("PATCH", f"{CM}/y", *patch)
-    assert code == 503 and st["kind"] == "Status"
+    assert code == 503 and st["kind"] == "Status" and st["reason"] == "ServiceUnavailable"
+    assert st["message"] == "the server is currently unable to handle the request"
     assert r.request("PATCH", f"{CM}/y", *patch)[0] == 503
     assert r.request("PATCH", f"{CM}/y", *patch)[0] == 200          # times=2 exhausted
     admin.clear_faults()

@@ -67,6 +67,13 @@ def test_json_patch_errors(ops, code):
     assert e.value.code == code
 
 
+def test_json_patch_failure_detail_is_kept_for_diagnostics():
+    with pytest.raises(errors.StatusError) as e:
+        patch.json_patch({"a": 1}, [{"op": "test", "path": "/a", "value": 2}])
+    assert e.value.detail == "testing value /a failed: test failed"
+    assert e.value.to_status()["details"] == {}
+
+
 # --- strategic merge -------------------------------------------------------------------------------------
 DEPLOY = catalog.get("apps", "deployments")
 SERVICE = catalog.get("", "services")
