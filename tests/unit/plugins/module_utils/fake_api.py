@@ -156,7 +156,7 @@ class FakeApi:
         self.requests: list = []
         self.lock = threading.Lock()
         self.ca, self.leaf = _server_pki(tuple(hosts))
-        self.ca_path, _ = self.ca.write(workdir, "fake-api-ca")
+        self.ca_path = self.ca.write(workdir, "fake-api-ca")[0]
         cert_path, key_path = self.leaf.write(workdir, "fake-api")
         self.closed = threading.Condition()
         self.closed_count = 0  # connections the server has closed
@@ -301,7 +301,7 @@ class ConnectProxy:
     def _loop(self) -> None:
         while not self._stop:
             try:
-                client, _ = self.sock.accept()
+                client = self.sock.accept()[0]
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
@@ -316,10 +316,10 @@ class ConnectProxy:
             data += chunk
         head = data.split(b"\r\n\r\n", 1)[0].decode()
         lines = head.split("\r\n")
-        method, target, _ = lines[0].split(" ", 2)
+        method, target = lines[0].split(" ", 2)[:2]
         headers = {}
         for line in lines[1:]:
-            key, _, value = line.partition(":")
+            key, _sep, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
         self.headers.append(headers)
         if method != "CONNECT":
@@ -330,14 +330,14 @@ class ConnectProxy:
             client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
             client.close()
             return
-        host, _, port = target.rpartition(":")
+        host, _sep, port = target.rpartition(":")
         self.tunnels.append(target)
         upstream = socket.create_connection((host, int(port)))
         client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
         socks = [client, upstream]
         try:
             while True:
-                readable, _, _ = select.select(socks, [], [], 5)
+                readable = select.select(socks, [], [], 5)[0]
                 if not readable:
                     continue
                 for s in readable:
