@@ -33,6 +33,7 @@ __all__ = [
     "find_status_tag",
     "spec_tag",
     "write_stream",
+    "KnownStreams",
     "stream_skeleton",
     "check_sources_exist",
     "summarize",
@@ -332,6 +333,25 @@ def write_stream(client, live: Optional[dict], build: Callable[[Optional[dict]],
             if exc.already_exists and live is None:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class KnownStreams(dict):
+    """(namespace, name) -> exists, seeded from LIST results: a miss in a listed namespace is False."""
+
+    def __init__(self, listed: Optional[Dict[str, Dict[str, dict]]] = None) -> None:
+        super().__init__()
+        self.listed = listed or {}
+        for namespace, streams in self.listed.items():
+            for name in streams:
+                self[(namespace, name)] = True
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or key[0] in self.listed
+
+    def __getitem__(self, key):
+        if not dict.__contains__(self, key) and key[0] in self.listed:
+            return key[1] in self.listed[key[0]]
+        return dict.__getitem__(self, key)
 
 
 def check_sources_exist(client, namespace: str, stream: str, tags: List[dict], known: Dict[Tuple[str, str], Any],

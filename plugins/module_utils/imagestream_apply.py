@@ -111,16 +111,18 @@ def _validate(item: dict) -> StreamPlan:
     return plan
 
 
-def _fetch_live(client, plans: List[StreamPlan]) -> None:
+def _fetch_live(client, plans: List[StreamPlan]) -> Dict[str, Dict[str, dict]]:
+    """Read the live streams: one GET for a single stream, else one LIST per namespace (returned by namespace)."""
     if len(plans) == 1:
         plans[0].live = IS.get_stream(client, plans[0].name, plans[0].namespace)
-        return
+        return {}
     by_ns: Dict[str, Dict[str, dict]] = {}
     for plan in plans:
         if plan.namespace not in by_ns:
             by_ns[plan.namespace] = {(s.get("metadata") or {}).get("name"): s
                                      for s in client.list(R.IMAGESTREAM, namespace=plan.namespace)}
         plan.live = by_ns[plan.namespace].get(plan.name)
+    return by_ns
 
 
 def _repo_due(plan: StreamPlan) -> bool:
@@ -271,9 +273,12 @@ def run(module) -> dict:
     if len(set(names)) != len(names):
         raise InputError("streams: a stream is listed twice", option="streams")
     client = module.client
-    _fetch_live(client, plans)
-    known = {(p.namespace, p.name): p.item.get("state") != "absent" for p in plans}
+    listed = _fetch_live(client, plans)
+    # Streams known to exist when each stream is written: listed ones, then each stream of the task in order
+    # (the server rejects a tag whose source stream does not exist yet, so a source must come earlier).
+    known = IS.KnownStreams(listed)
     for plan in plans:
+        known[(plan.namespace, plan.name)] = plan.item.get("state") != "absent"
         if plan.item.get("state") == "absent":
             continue
         desired = IS.desired_stream(plan.live, plan.name, plan.namespace, plan.item, plan.tags)

@@ -237,3 +237,51 @@ def test_import_post_is_retried_after_a_server_error(run, reg, oci_images, sim_a
                                 tags=[{"name": "v1", "from_image": "%s/is5/app:v1" % reg.host}])
     assert res["changed"] and res["imports"][0]["digest"] == digest, res
     assert requests(counters, verb="create", resource="imagestreamimports", code=503) == 1
+
+
+def test_insecure_only_when_asked(run, docker_registry, oci_images):
+    """The test registry's CA is not trusted here: the import fails with x509 unless the tag sets insecure."""
+    reg = docker_registry
+    digest = reg.push(oci_images["v2"], "is6/app:v1")
+    params = dict(name="app6", namespace="demo", pull_secret=creds(reg),
+                  tags=[{"name": "v1", "from_image": "%s/is6/app:v1" % reg.host}])
+    res = run("imagestream", **params)
+    assert res.get("failed") and "x509" in res["msg"].lower() and "insecure: true" in res["msg"], res["msg"]
+    params["tags"][0]["insecure"] = True
+    res = run("imagestream", **params)
+    assert not res.get("failed") and res["imports"][0]["digest"] == digest, res
+    assert res["imagestream"]["tags"][0]["from"]["name"] == "%s/is6/app:v1" % reg.host
+
+
+def test_plain_http_registry_needs_consent(run, registry_factory, oci_images):
+    reg = registry_factory("plain", tls=False)
+    digest = reg.push(oci_images["v1"], "is7/app:v1")
+    params = dict(name="app7", namespace="demo", pull_secret=creds(reg),
+                  tags=[{"name": "v1", "from_image": "http://%s/is7/app:v1" % reg.host}])
+    res, counters = run.counted("imagestream", **params)
+    assert res.get("failed") and "insecure: true" in res["msg"] and counters["mutating"] == 0
+    params["tags"][0]["insecure"] = True
+    res = run("imagestream", **params)
+    assert not res.get("failed") and res["imports"][0]["digest"] == digest, res
+
+
+def test_pull_secret_by_name(run, reg, oci_images, simulator):
+    reg.push(oci_images["v1"], "is8/app:v1")
+    tags = [{"name": "v1", "from_image": "%s/is8/app:v1" % reg.host}]
+    res, counters = run.counted("imagestream", name="app8", namespace="demo", pull_secret={"name": "nope"}, tags=tags)
+    assert res.get("failed") and "pull_secret.name" in res["msg"] and counters["mutating"] == 0
+    run("imagestream", name="other", namespace="demo", pull_secret=creds(reg, "named"))
+    res = run("imagestream", name="app8", namespace="demo", pull_secret={"name": "named"}, tags=tags)
+    assert not res.get("failed") and res["imports"][0]["succeeded"], res
+    assert res["pull_secrets"] == [{"name": "named", "namespace": "demo", "changed": False}]
+
+
+def test_streams_source_must_come_earlier_and_is_found_without_extra_get(run):
+    later = [{"name": "app", "tags": [{"name": "b", "from_tag": "base:1"}]},
+             {"name": "base", "tags": [{"name": "1", "from_image": "quay.io/ns/base:1", "reference": True}]}]
+    res, counters = run.counted("imagestream", namespace="demo", streams=later)
+    assert res.get("failed") and "streams[0].tags[0].from_tag" in res["msg"] and counters["mutating"] == 0
+    assert counters["total"] == 1                                 # the LIST answered "does base exist?"
+    res = run("imagestream", namespace="demo", streams=list(reversed(later)))
+    assert res["changed"] and not res.get("failed"), res
+    assert res["results"][1]["imagestream"]["tags"][0]["pull_spec"] == "quay.io/ns/base:1"
