@@ -285,3 +285,21 @@ def test_streams_source_must_come_earlier_and_is_found_without_extra_get(run):
     res = run("imagestream", namespace="demo", streams=list(reversed(later)))
     assert res["changed"] and not res.get("failed"), res
     assert res["results"][1]["imagestream"]["tags"][0]["pull_spec"] == "quay.io/ns/base:1"
+
+
+@pytest.mark.parametrize("mode", ["Legacy", "PreserveOriginal"])
+def test_import_mode_with_a_manifest_list(run, reg, oci_images, tmp_path, mode):
+    from ansible_collections.ocp.registry.tests.lib.registry import build_image
+    amd = reg.push(oci_images["v1"], "is9/multi:amd64")
+    arm = reg.push(build_image(str(tmp_path), "arm", "arm-1", arch="arm64"), "is9/multi:arm64")
+    index = reg.push_manifest_list("is9/multi:latest", [(amd, {"architecture": "amd64", "os": "linux"}),
+                                                        (arm, {"architecture": "arm64", "os": "linux"})])
+    res = run("imagestream", name="multi-" + mode.lower(), namespace="demo", pull_secret=creds(reg),
+              tags=[{"name": "latest", "from_image": "%s/is9/multi:latest" % reg.host, "import_mode": mode}])
+    assert not res.get("failed"), res
+    # Legacy picks the linux/amd64 image out of the list; PreserveOriginal keeps the list itself
+    assert res["imports"][0]["digest"] == (amd if mode == "Legacy" else index)
+    again, counters = run.counted("imagestream", name="multi-" + mode.lower(), namespace="demo",
+                                  tags=[{"name": "latest", "from_image": "%s/is9/multi:latest" % reg.host,
+                                         "import_mode": mode}])
+    assert not again["changed"] and counters["mutating"] == 0
