@@ -848,7 +848,7 @@ class CertificatesController(Controller):
     def keys_for(self, event, rt, obj):
         md = obj.get("metadata") or {}
         if rt.key == REGISTRY_CONFIGS.key:
-            return ["certs"] if event == "ADDED" else []
+            return ["certs"] if md.get("name") == "cluster" else []
         if rt.key == CONFIGMAPS.key and md.get("namespace") not in (OPERAND_NS, CONFIG_NS, CONFIG_MANAGED_NS):
             return []
         return ["certs"]
@@ -872,6 +872,18 @@ class CertificatesController(Controller):
                 raise SyncError(f'configmaps "{extra}" not found')
             for k, v in (cm.get("data") or {}).items():
                 data[k] = v
+        # A storage driver with a custom CA bundle (S3 trustedCA) adds storage-ca-bundle.pem.
+        cfg = get_or_none(api, REGISTRY_CONFIGS, None, "cluster") or {}
+        storage = ((cfg.get("spec") or {}).get("storage") or {})
+        trusted = (((storage.get("s3") or {}).get("trustedCA")) or {}).get("name")
+        if trusted:
+            cm = get_or_none(api, CONFIGMAPS, CONFIG_NS, trusted)
+            if cm is None:
+                raise SyncError(f'configmaps "{trusted}" not found')
+            bundle = (cm.get("data") or {}).get("ca-bundle.crt")
+            if not bundle:
+                raise SyncError(f'configmap "{CONFIG_NS}/{trusted}" has no key "ca-bundle.crt"')
+            data["storage-ca-bundle.pem"] = bundle
         return data
 
     def sync(self, ctx, key):

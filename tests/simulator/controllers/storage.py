@@ -273,6 +273,12 @@ def create_storage(api, cloud: SimCloud, backend: str, cfg: dict, infra: dict, c
     if backend == "s3":
         if not conf.get("region") and not conf.get("regionEndpoint"):
             region = _infra_region(infra, "aws")
+            aws = ((infra.get("status") or {}).get("platformStatus") or {}).get("aws") or {}
+            for ep in aws.get("serviceEndpoints") or []:
+                if ep.get("name") == "s3" and ep.get("url"):
+                    # a custom endpoint switches to virtual-hosted style
+                    conf["regionEndpoint"] = ep["url"]
+                    conf["virtualHostedStyle"] = True
             if not region:
                 raise SyncError("unable to determine the S3 region: spec.storage.s3.region is empty and the "
                                 "Infrastructure has no AWS region")

@@ -140,3 +140,16 @@ def test_ca_configmaps(sim, k):
         k.get(core("configmaps", NS, "image-registry-certificates"))["data"]), what="extra CA")
     assert data["mirror.example.test..5000"] == "PEM" and len(data) == 3
     wait_for(sim, lambda: k.get(core("configmaps", "openshift-config-managed", "image-registry-ca"))["data"] == data)
+
+
+def test_s3_trusted_ca_goes_into_the_certificates(simulator_factory):
+    sim = simulator_factory("aws", platform="aws", controller_delay=0.02)
+    k = Kube(sim)
+    wait_config(sim, k, registry_ready)
+    k.create(core("configmaps", "openshift-config"), {"apiVersion": "v1", "kind": "ConfigMap",
+                                                      "metadata": {"name": "s3-ca"},
+                                                      "data": {"ca-bundle.crt": "S3 CA PEM"}})
+    k.merge(CONFIG, {"spec": {"storage": {"s3": {"trustedCA": {"name": "s3-ca"}}}}})
+    data = wait_for(sim, lambda: (lambda d: d if "storage-ca-bundle.pem" in d else None)(
+        k.get(core("configmaps", NS, "image-registry-certificates"))["data"]), what="storage CA bundle")
+    assert data["storage-ca-bundle.pem"] == "S3 CA PEM"
