@@ -347,6 +347,9 @@ class ApiClient:
             raise ConnectionConfigError("The API server %s does not advertise an OAuth authorization endpoint, so "
                                         "username/password login is not possible; use api_key" % self.config.host)
         url = urlsplit(endpoint)
+        if url.scheme != "https" and self.scheme == "https":
+            raise ConnectionConfigError("The API server advertises a non-HTTPS OAuth endpoint (%s); refusing to send "
+                                        "the password there" % endpoint)
         query = urlencode({"response_type": "token", "client_id": "openshift-challenging-client"})
         creds = "%s:%s" % (self.config.username, self.config.password)
         headers = [("Authorization", "Basic " + base64.b64encode(creds.encode("utf-8")).decode()),

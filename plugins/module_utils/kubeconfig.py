@@ -340,6 +340,10 @@ def _load_with_kubernetes_client(kubeconfig: Any, context: str | None, persist: 
     if auth:
         cfg.token = auth.strip()
         cfg.add_secret(cfg.token)
+    elif not conf.cert_file:
+        raise ConnectionConfigError(
+            "The kubeconfig's auth-provider could not produce a credential with the installed kubernetes package "
+            "(it supports gcp and oidc). Log in again to refresh the kubeconfig, or use a token or an exec plugin.")
     cfg.host = _normalize_host(conf.host)
     if conf.ssl_ca_cert:
         cfg.ca_file, cfg.ca_data = conf.ssl_ca_cert, None

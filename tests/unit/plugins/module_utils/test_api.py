@@ -540,6 +540,14 @@ def test_token_login_wrong_password(fake):
         client.get(R.IMAGESTREAM, "app", "demo")
 
 
+def test_token_login_refuses_plain_http_oauth_endpoint(fake):
+    fake.handler = lambda req: (200, {"authorization_endpoint": "http://127.0.0.1:1/oauth/authorize"})
+    client = make_client(fake, token=None, username="developer", password="s3cret-pass")[0]
+    with pytest.raises(errors.ConnectionConfigError, match="refusing to send the password"):
+        client.get(R.IMAGESTREAM, "app", "demo")
+    assert fake.count() == 1
+
+
 def test_token_login_without_oauth_server(fake):
     fake.handler = lambda req: (404, status_body(404, "NotFound", "nope"))
     client, _slept = make_client(fake, token=None, username="developer", password="x")

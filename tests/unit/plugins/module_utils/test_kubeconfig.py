@@ -441,6 +441,13 @@ def test_legacy_auth_provider_uses_kubernetes_loader(tmp_path, fake, provider):
         assert fake.requests[-1].headers["Authorization"] == "Bearer " + expected
 
 
+def test_legacy_auth_provider_without_credential(tmp_path):
+    pytest.importorskip("kubernetes")
+    data = kubeconfig(user={"auth-provider": {"name": "azure", "config": {"access-token": "x"}}})
+    with pytest.raises(errors.ConnectionConfigError, match="could not produce a credential"):
+        resolve_env(params(kubeconfig=data))
+
+
 def test_legacy_auth_provider_without_kubernetes_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "kubernetes", None)  # import fails
     data = kubeconfig(user={"auth-provider": {"name": "oidc", "config": {}}})
