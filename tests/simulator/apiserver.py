@@ -257,6 +257,13 @@ class ApiServer:
         if verb not in rt.verbs:
             raise errors.method_not_allowed()
 
+    @staticmethod
+    def _namespace_given(rt: ResourceType, namespace: str | None) -> None:
+        """Reads and writes of existing objects: a missing namespace is just a missing object (404
+        `<kind> "name" not found`), as on the real server; only create checks the namespace exists."""
+        if rt.namespaced and not namespace:
+            raise errors.bad_request("the server could not find the requested resource: a namespace is required")
+
     def _require_namespace(self, rt: ResourceType, namespace: str | None) -> None:
         if not rt.namespaced:
             return
@@ -325,7 +332,7 @@ class ApiServer:
             return handler.get(ctx, namespace if rt.namespaced else None, name)
         self._check_verb(rt, "get")
         with self.lock:
-            self._require_namespace(rt, namespace)
+            self._namespace_given(rt, namespace)
             obj = self.store.get(rt.key, namespace if rt.namespaced else None, name)
             if obj is None:
                 raise errors.not_found(rt, name)
@@ -516,7 +523,7 @@ class ApiServer:
             raise errors.bad_request(f"the name of the object ({body['metadata']['name']}) does not match the name "
                                      f"on the URL ({name})")
         with self.lock:
-            self._require_namespace(rt, namespace)
+            self._namespace_given(rt, namespace)
             old = self.store.get(rt.key, namespace if rt.namespaced else None, name)
             if old is None:
                 raise errors.not_found(rt, name)
@@ -605,7 +612,7 @@ class ApiServer:
         if ptype == "apply" and not isinstance(body, dict):
             raise errors.bad_request("the body of an apply patch must be an object")
         with self.lock:
-            self._require_namespace(rt, namespace)
+            self._namespace_given(rt, namespace)
             old = self.store.get(rt.key, namespace if rt.namespaced else None, name)
             if old is None:
                 if ptype == "apply" and subresource is None:
@@ -660,7 +667,7 @@ class ApiServer:
         if "create" not in sub.verbs:
             raise errors.method_not_allowed()
         with self.lock:
-            self._require_namespace(rt, namespace)
+            self._namespace_given(rt, namespace)
             obj = self.store.get(rt.key, namespace if rt.namespaced else None, name)
             if obj is None:
                 raise errors.not_found(rt, name)
@@ -719,7 +726,7 @@ class ApiServer:
             return handler.delete(ctx, namespace if rt.namespaced else None, name, dry_run)
         self._check_verb(rt, "delete")
         with self.lock:
-            self._require_namespace(rt, namespace)
+            self._namespace_given(rt, namespace)
             old = self.store.get(rt.key, namespace if rt.namespaced else None, name)
             if old is None:
                 raise errors.not_found(rt, name)

@@ -121,6 +121,17 @@ def test_not_found_shapes(raw):
     code, _, st = raw.request("POST", "/api/v1/namespaces/nope/configmaps", _cm("x"))
     assert code == 404 and st["message"] == 'namespaces "nope" not found'
     assert st["details"] == {"name": "nope", "kind": "namespaces"}
+    code, _, st = raw.request("GET", "/api/v1/namespaces/nope/configmaps/x")      # reads: the object is missing
+    assert code == 404 and st["message"] == 'configmaps "x" not found'
+    code, _, lst = raw.request("GET", "/api/v1/namespaces/nope/configmaps")
+    assert code == 200 and lst["items"] == []
+    code, _, st = raw.request("PATCH", "/api/v1/namespaces/nope/configmaps/x", {"data": {}},
+                              "application/merge-patch+json")
+    assert code == 404 and st["message"] == 'configmaps "x" not found'
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+    code, _, st = raw.request("PATCH", "/api/v1/namespaces/nope/configmaps/x", doc, "application/apply-patch+yaml")
+    assert code == 404 and st["message"] == 'namespaces "nope" not found'
+    assert raw.request("DELETE", "/api/v1/namespaces/nope/configmaps/x")[0] == 404
 
 
 def test_method_not_allowed(raw):
