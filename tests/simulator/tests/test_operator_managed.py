@@ -527,3 +527,12 @@ def test_kubernetes_client_drives_the_operator(sim, k):
     assert cfg["status"]["storage"] == {"emptyDir": {}, "managementState": "Managed"}
     cos = dyn.resources.get(api_version="config.openshift.io/v1", kind="ClusterOperator")
     wait_for(sim, lambda: cond(cos.get(name="image-registry").to_dict(), "Available").get("reason") == "Ready")
+
+
+def test_negative_replicas_fail_verification(sim, k):
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "storage": {"emptyDir": {}}, "replicas": -1}})
+    cfg = wait_config(sim, k, lambda c: cond(c, "Degraded").get("reason") == "VerificationFailed",
+                      what="negative replicas")
+    assert cond_summary(cfg, "Available") == ("False", "VerificationFailed")
+    assert cond(cfg, "Available")["message"] == "Error: replicas must be greater than or equal to 0"
+    assert k.get(deployment()) is None
