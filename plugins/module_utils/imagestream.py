@@ -32,6 +32,7 @@ __all__ = [
     "current_event",
     "find_status_tag",
     "spec_tag",
+    "import_pending",
     "write_stream",
     "KnownStreams",
     "stream_skeleton",
@@ -224,6 +225,14 @@ def tag_changed_for_import(live_tags: Optional[List[dict]], merged: dict) -> boo
             a, b = _norm(live), _norm(merged)
             return any(a[k] != b[k] for k in ("from", "reference", "insecure", "importMode"))
     return True
+
+
+def import_pending(stream: Optional[dict], name: str) -> bool:
+    """True when the tag has no image yet or its last import failed (ImportSuccess=False)."""
+    status_tag = find_status_tag(stream, name) or {}
+    if any(c.get("type") == "ImportSuccess" and c.get("status") == "False" for c in status_tag.get("conditions") or []):
+        return True
+    return not any(i.get("image") for i in (status_tag.get("items") or [])[:1])
 
 
 def spec_tag(stream: Optional[dict], name: str) -> Optional[dict]:

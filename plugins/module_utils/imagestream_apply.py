@@ -143,7 +143,8 @@ def _build(plan: StreamPlan):
 
 
 def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
-    """Import the tags whose source changed; with ``reimport`` every importable tag of the stream."""
+    """Import the tags whose source changed or whose last import failed (or never produced an image);
+    with ``reimport`` every importable tag of the stream."""
     if check_mode or plan.item.get("state") == "absent":
         return
     live_tags = ((plan.live or {}).get("spec") or {}).get("tags") or []
@@ -159,7 +160,8 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
         if merged is None:
             continue
         importable = (merged.get("from") or {}).get("kind") == "DockerImage" and not merged.get("reference")
-        if importable and (plan.item.get("reimport") or IS.tag_changed_for_import(live_tags, merged)):
+        if importable and (plan.item.get("reimport") or IS.tag_changed_for_import(live_tags, merged)
+                           or IS.import_pending(plan.stored or plan.live, name)):
             images.append(ISI.image_spec(merged["from"]["name"], name, merged))
     results = []
     if images:

@@ -18,7 +18,8 @@ description:
     or another namespace), or an image of a stream by digest (O(tags[].from_digest)).
   - Only the fields the task sets are managed; tags the task does not list are kept unless O(prune_tags=true).
     A second identical run sends no write and reports C(changed=false).
-  - After an importable tag changes, or with O(reimport=true), an ImageStreamImport is posted and the result per tag
+  - After an importable tag changes, when its last import failed (so a run after fixing the cause retries it), or with
+    O(reimport=true), an ImageStreamImport is posted and the result per tag
     (resolved digest, pull spec, or the registry's error) is returned in RV(imports). A failed import fails the task
     with the registry's reason unless O(fail_on_import_error=false).
   - Many streams in one task with O(streams); that costs one LIST per namespace on a run that changes nothing.
