@@ -28,15 +28,24 @@ def argument_spec() -> dict:
     }
 
 
-def image_size(image: Optional[dict]) -> Optional[int]:
-    """Bytes of an Image: the sum of its layers, else ``dockerImageMetadata.Size``; None when unknown."""
+def image_layers(image: Optional[dict]) -> Optional[Dict[str, int]]:
+    """Blob digest -> bytes for an Image; a manifest list or an image without layers counts as one entry
+    (its ``dockerImageMetadata.Size``); None when nothing is known."""
     if not image:
         return None
     layers = image.get("dockerImageLayers") or []
     if layers:
-        return sum(int(layer.get("size") or 0) for layer in layers)
+        return {str(layer.get("name")): int(layer.get("size") or 0) for layer in layers}
     size = (image.get("dockerImageMetadata") or {}).get("Size")
-    return int(size) if isinstance(size, (int, float)) else None
+    if isinstance(size, (int, float)):
+        return {"image:" + str((image.get("metadata") or {}).get("name")): int(size)}
+    return None
+
+
+def image_size(image: Optional[dict]) -> Optional[int]:
+    """Bytes of an Image: the sum of its layers, else ``dockerImageMetadata.Size``; None when unknown."""
+    layers = image_layers(image)
+    return None if layers is None else sum(layers.values())
 
 
 def _event(item: dict) -> dict:
@@ -44,7 +53,7 @@ def _event(item: dict) -> dict:
             "created": item.get("created"), "generation": item.get("generation")}
 
 
-def describe_stream(stream: dict, sizes: Optional[Dict[str, Optional[int]]] = None) -> dict:
+def describe_stream(stream: dict, sizes: Optional[Dict[str, Optional[Dict[str, int]]]] = None) -> dict:
     meta = stream.get("metadata") or {}
     spec = stream.get("spec") or {}
     status = stream.get("status") or {}
@@ -79,7 +88,8 @@ def describe_stream(stream: dict, sizes: Optional[Dict[str, Optional[int]]] = No
             "conditions": status_tag.get("conditions") or [],
         }
         if sizes is not None:
-            entry["size"] = sizes.get(entry["digest"]) if entry["digest"] else None
+            layers = sizes.get(entry["digest"]) if entry["digest"] else None
+            entry["size"] = None if layers is None else sum(layers.values())
         tags.append(entry)
     out = {
         "name": meta.get("name"),
@@ -97,8 +107,11 @@ def describe_stream(stream: dict, sizes: Optional[Dict[str, Optional[int]]] = No
         "images": digests,
     }
     if sizes is not None:
-        known = [sizes.get(d) for d in digests]
-        out["size"] = sum(s for s in known if s is not None) if any(s is not None for s in known) else None
+        # like oc adm top imagestreams: every distinct layer blob of the stream's images counted once
+        blobs: Dict[str, int] = {}
+        for digest in digests:
+            blobs.update(sizes.get(digest) or {})
+        out["size"] = sum(blobs.values()) if blobs else None
     return out
 
 
@@ -122,7 +135,7 @@ def run(module) -> dict:
     else:
         selector = ",".join(params.get("label_selectors") or []) or None
         streams = client.list(R.IMAGESTREAM, namespace=namespace, label_selector=selector)
-    sizes: Optional[Dict[str, Optional[int]]] = None
+    sizes: Optional[Dict[str, Optional[Dict[str, int]]]] = None
     warnings = []
     if params.get("sizes"):
         sizes = {}
@@ -132,7 +145,7 @@ def run(module) -> dict:
                     digest = item.get("image")
                     if digest and digest not in sizes:
                         try:
-                            sizes[digest] = image_size(client.get_or_none(R.IMAGE, digest))
+                            sizes[digest] = image_layers(client.get_or_none(R.IMAGE, digest))
                         except Forbidden:
                             sizes[digest] = None
                             if not warnings:

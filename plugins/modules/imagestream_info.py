@@ -34,7 +34,9 @@ options:
     elements: str
     default: []
   sizes:
-    description: Add C(size) in bytes per tag and per stream (sum of the distinct images), where metadata has it.
+    description:
+      - Add C(size) in bytes per tag (the image's layers) and per stream (every distinct layer of the stream's images
+        counted once, like C(oc adm top imagestreams)), where image metadata has it.
     type: bool
     default: false
 """
@@ -84,7 +86,7 @@ imagestreams:
     lookup_local: {description: Local lookup policy., type: bool}
     unique_images: {description: Number of distinct images in the history of all tags., type: int}
     images: {description: "Those distinct digests, newest first per tag.", type: list, elements: str}
-    size: {description: "Sum of the distinct images' sizes in bytes (with O(sizes)); null when unknown.", type: int}
+    size: {description: "Bytes of the distinct layers of all images in the history (with O(sizes)); null when unknown.", type: int}
     tags:
       description: Spec and status tags.
       type: list

@@ -116,3 +116,17 @@ def test_tag_changed_for_import(change, due):
 def test_new_docker_tag_is_due():
     ref = IS.spec_tag_from_params(tag(from_image="quay.io/ns/app:v1"), "app", "me")
     assert IS.tag_changed_for_import([], ref) is True
+
+
+def test_stream_size_counts_shared_layers_once():
+    from ansible_collections.ocp.registry.plugins.module_utils.imagestream_info import describe_stream, image_layers
+    a = image_layers({"dockerImageLayers": [{"name": "l1", "size": 10}, {"name": "l2", "size": 5}]})
+    b = image_layers({"dockerImageLayers": [{"name": "l1", "size": 10}, {"name": "l3", "size": 1}]})
+    c = image_layers({"metadata": {"name": "sha256:c"}, "dockerImageMetadata": {"Size": 7}})
+    assert image_layers({}) is None and image_layers(None) is None
+    stream = {"metadata": {"name": "s"}, "spec": {"tags": []}, "status": {"tags": [
+        {"tag": "x", "items": [{"image": "A"}, {"image": "B"}]}, {"tag": "y", "items": [{"image": "C"}]}]}}
+    out = describe_stream(stream, {"A": a, "B": b, "C": c})
+    assert out["size"] == 10 + 5 + 1 + 7
+    assert [t["size"] for t in out["tags"]] == [15, 7]
+    assert out["unique_images"] == 3
