@@ -286,6 +286,7 @@ class ConnectProxy:
         self.url = "http://127.0.0.1:%d" % self.port
         self.require_auth = require_auth
         self.tunnels: list = []
+        self.forwarded: list = []
         self.headers: list = []
         self._stop = False
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -306,6 +307,30 @@ class ConnectProxy:
                 return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
+    def _forward(self, client: socket.socket, data: bytes, method: str, target: str, headers: dict) -> None:
+        """Plain-http proxying of one absolute-form request (then the connection closes)."""
+        url = urlsplit(target)
+        self.forwarded.append(target)
+        head, _sep, rest = data.partition(b"\r\n\r\n")
+        length = int(headers.get("content-length") or 0)
+        while len(rest) < length:
+            rest += client.recv(65536)
+        lines = head.decode().split("\r\n")[1:]
+        lines = [line for line in lines if not line.lower().startswith(("connection:", "proxy-"))]
+        request = "%s %s HTTP/1.1\r\n%s\r\nConnection: close\r\n\r\n" % (
+            method, url.path + ("?" + url.query if url.query else ""), "\r\n".join(lines))
+        upstream = socket.create_connection((url.hostname, url.port or 80))
+        try:
+            upstream.sendall(request.encode() + rest)
+            while True:
+                chunk = upstream.recv(65536)
+                if not chunk:
+                    break
+                client.sendall(chunk)
+        finally:
+            upstream.close()
+            client.close()
+
     def _serve(self, client: socket.socket) -> None:
         data = b""
         while b"\r\n\r\n" not in data:
@@ -322,6 +347,9 @@ class ConnectProxy:
             key, _sep, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
         self.headers.append(headers)
+        if method != "CONNECT" and target.startswith("http://"):
+            self._forward(client, data, method, target, headers)
+            return
         if method != "CONNECT":
             client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
             client.close()

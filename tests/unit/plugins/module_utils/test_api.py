@@ -432,6 +432,21 @@ def test_https_through_connect_proxy_with_auth(fake):
         proxy.stop()
 
 
+def test_plain_http_server_through_forward_proxy(tmp_path):
+    server = FakeApi(str(tmp_path), handler=lambda req: (200, IS), tls=False).start()
+    proxy = ConnectProxy().start()
+    try:
+        client = make_client(server, proxy=proxy.url)[0]
+        client.get(R.IMAGESTREAM, "app", "demo")
+        client.merge_patch(R.IMAGESTREAM, "app", {"spec": {}}, "demo")
+        assert proxy.forwarded == ["http://127.0.0.1:%d%s" % (server.port, IS_PATH)] * 2
+        assert proxy.tunnels == [] and server.methods() == ["GET", "PATCH"]
+        assert server.requests[1].json() == {"spec": {}}
+    finally:
+        proxy.stop()
+        server.stop()
+
+
 def test_proxy_auth_rejected_is_clear(fake):
     proxy = ConnectProxy(require_auth="Basic nope").start()
     try:
