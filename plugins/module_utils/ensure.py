@@ -59,6 +59,9 @@ REMOVE = _Remove()
 
 Desired = Any  # dict skeleton, or callable(live_or_None) -> dict skeleton
 
+_SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink",
+                    "deletionTimestamp", "deletionGracePeriodSeconds")
+
 
 def strip_remove(desired: Any) -> Any:
     """The skeleton without REMOVE keys (what a create sends)."""
@@ -148,6 +151,10 @@ def _resolve(desired: Desired, live: dict | None, res: R.Resource) -> dict:
     if not isinstance(skeleton, dict):
         raise RegistryError("internal error: desired state for %s is not a dict" % res.kind)
     skeleton = copy.deepcopy(skeleton)
+    meta = skeleton.get("metadata")
+    if isinstance(meta, dict):
+        for key in _SERVER_METADATA:  # owned by the server: never compared or sent
+            meta.pop(key, None)
     skeleton.setdefault("apiVersion", res.api_version)
     skeleton.setdefault("kind", res.kind)
     return skeleton

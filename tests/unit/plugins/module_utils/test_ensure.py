@@ -166,6 +166,16 @@ def test_callable_desired_sees_live_object(env):
     assert seen[0]["spec"]["tags"] == [{"name": "a"}]
 
 
+def test_server_metadata_in_desired_is_ignored(env):
+    store, server, client = env
+    live = store.put(NS_IS, imagestream(lookupPolicy={"local": True}))
+    desired = imagestream(lookupPolicy={"local": True})
+    desired["metadata"].update(resourceVersion="999", uid="x", creationTimestamp="2020-01-01T00:00:00Z", generation=7)
+    assert ensure_present(client, R.IMAGESTREAM, desired)["changed"] is False
+    assert store.objects[NS_IS + "/app"]["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]
+    assert server.methods() == ["GET"]
+
+
 def test_callable_needs_name(env):
     client = env[2]
     with pytest.raises(errors.RegistryError, match="needs name"):
