@@ -215,14 +215,15 @@ def _annotation_plan(module, params: dict, obj: dict, namespace: str, wanted: Li
             force = True
         if (problems and not container) or fatal:
             continue
+        if any(e.get("fieldPath") == entry.get("fieldPath") for e in out):
+            module.warn("%s %s/%s: two triggers target %s, which makes the whole annotation invalid; the second is "
+                        "dropped" % (kind, namespace, params["name"], entry.get("fieldPath")))
+            force = True
+            continue
         out.append(entry)
     if params["state"] == "present":
         for w in wanted:
             out.append(_desired_entry(kind, w["container"], w["init"], w["tag"], namespace, w["paused"]))
-    paths = [e.get("fieldPath") for e in out]
-    if len(paths) != len(set(paths)):
-        raise InputError("triggers: two triggers would target the same field; list each container once",
-                         option="triggers")
     live_dicts = [e for e in entries if isinstance(e, dict)]
     if not force and len(live_dicts) == len(entries) and \
             _key(out) == _key(live_dicts):

@@ -104,6 +104,19 @@ def test_existing_silent_failures_are_warned_and_not_rewritten(run, simulator):
     assert all(e["from"]["name"] != "nocolon" for e in entries)
 
 
+def test_duplicate_field_paths_are_dropped_with_a_warning(run, simulator):
+    deployment(simulator, "demo", "dup", [("a", "busybox"), ("b", "busybox")])
+    fp = 'spec.template.spec.containers[?(@.name=="b")].image'
+    dup = [{"from": {"kind": "ImageStreamTag", "name": "s:1"}, "fieldPath": fp},
+           {"from": {"kind": "ImageStreamTag", "name": "s:2"}, "fieldPath": fp}]
+    simulator.api.patch(DEPLOYMENTS, "demo", "dup", "merge", {"metadata": {"annotations": {ANNOTATION: json.dumps(dup)}}})
+    res = run("image_trigger", kind="Deployment", name="dup", namespace="demo",
+              triggers=[{"container": "a", "from_tag": "app:v1"}])
+    assert res["changed"] and any("two triggers target" in w for w in warnings_of(res)), res
+    entries = annotation(simulator, DEPLOYMENTS, "dup")
+    assert [e["from"]["name"] for e in entries] == ["s:1", "app:v1"]
+
+
 @pytest.mark.parametrize("params,needle", [
     ({"triggers": [{"container": "nope", "from_tag": "app:v1"}]}, "has no container 'nope'"),
     ({"triggers": [{"container": "web", "from_tag": "app"}]}, "has no ':'"),
