@@ -125,10 +125,14 @@ def _read(path):
 
 
 def _summary(data):
+    """Per certificate 'subject (sha256 fingerprint)' for diffs; fingerprints only without cryptography."""
     if data is None:
         return None
     try:
-        return ["%s (sha256 %s)" % (pem._name(c.subject), pem.fingerprint(c)) for c in pem.load_certificates(data, option="file")]
+        if not pem.HAS_CRYPTOGRAPHY:
+            return ["sha256 %s" % pem.der_fingerprint(der) for der in pem.der_blocks(data, option="file")]
+        return ["%s (sha256 %s)" % (pem._name(c.subject), pem.fingerprint(c))
+                for c in pem.load_certificates(data, option="file")]
     except InputError:
         return ["<not a PEM certificate, %d bytes>" % len(data)]
 
@@ -264,8 +268,8 @@ def run_host(module, content, certs_warnings=()):
             apply_host(actions, content)
         except OSError as exc:
             hint = "; run the task with become: true" if exc.errno in (1, 13) else ""
-            raise RegistryError("cannot update %s: %s%s" % (exc.filename or "the trust store", exc.strerror or exc,
-                                                           hint)) from exc
+            where = exc.filename or "the trust store"
+            raise RegistryError("cannot update %s: %s%s" % (where, exc.strerror or exc, hint)) from exc
         if refresh:
             rc, out, err = module.run_command(refresh, check_rc=False)
             if rc != 0:
@@ -307,6 +311,11 @@ def _load_ca(params):
     if data is None:
         return None, []
     option = "ca" if params.get("ca") else "ca_path"
+    if not pem.HAS_CRYPTOGRAPHY:
+        ders = pem.der_blocks(data, option=option)
+        return pem.der_to_pem(ders).encode("ascii"), [
+            "the Python cryptography library is not available where the task runs, so %s was only checked to be "
+            "PEM, not to be a valid CA certificate" % option]
     certs, warnings = pem.check_ca_bundle(data, option=option)
     return pem.to_pem(certs).encode("ascii"), warnings
 

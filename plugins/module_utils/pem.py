@@ -9,7 +9,10 @@ metadata (subject, issuer, SANs, validity, fingerprint) that is safe for results
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
+import hashlib
 import ipaddress
 import os
 import re
@@ -316,6 +319,40 @@ def check_server_certificate(cert_data: bytes, key_data: bytes, *, hostnames, ce
             warnings.append("%s: the certificate chain does not end at a certificate from %s"
                             % (cert_option, ca_option))
     return certs, key, ca_certs, warnings
+
+
+def der_blocks(data: bytes, *, option: str) -> list:
+    """DER bytes of each certificate in a PEM bundle, with the standard library only (for hosts without the
+    cryptography library). Checks base64 and the outer DER SEQUENCE, nothing more."""
+    blocks = _CERT_RE.findall(data or b"")
+    if not blocks:
+        raise InputError("%s: no PEM certificate found (expected '-----BEGIN CERTIFICATE-----')" % option,
+                         option=option)
+    ders = []
+    for i, block in enumerate(blocks):
+        body = b"".join(block.splitlines()[1:-1])
+        try:
+            der = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            der = b""
+        if len(der) < 64 or der[0] != 0x30:
+            raise InputError("%s: certificate #%d is not valid PEM/DER" % (option, i + 1), option=option)
+        ders.append(der)
+    return ders
+
+
+def der_to_pem(ders) -> str:
+    """Canonical PEM (64-column base64), byte-identical to the cryptography library's output."""
+    out = []
+    for der in ders:
+        b64 = base64.b64encode(der).decode("ascii")
+        lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+        out.append("-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" % "\n".join(lines))
+    return "".join(out)
+
+
+def der_fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
 
 
 def check_ca_bundle(data: bytes, *, option: str, now=None):

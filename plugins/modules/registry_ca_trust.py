@@ -23,6 +23,9 @@ description:
   - O(state=absent) removes exactly what O(state=present) writes. On the host it also removes the per-host
     C(certs.d) directory when it is left empty, because containers/image uses the first per-host directory
     that exists, so an empty C(/etc/containers/certs.d/<host>) would hide C(/etc/docker/certs.d/<host>).
+requirements:
+  - Python C(cryptography) 3.1 or later where the task runs, to check that O(ca) is a CA certificate. Without
+    it the CA is only checked to be PEM, with a warning.
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes

@@ -22,6 +22,8 @@ description:
     Otherwise only file modes are fixed.
   - The key file gets mode C(0600) and the certificate C(0644); both are written atomically.
   - Results and diffs carry certificate metadata (subject, issuer, SANs, validity), never key material.
+requirements:
+  - Python C(cryptography) 3.1 or later where the task runs (ansible-core's own dependency on the controller).
 extends_documentation_fragment:
   - ocp.registry.attributes
 attributes:

@@ -25,6 +25,8 @@ description:
   - O(state=absent) removes what the module manages; with O(wait) the module waits for the route to be
     admitted (or to be gone) and returns the admitted host(s).
   - Private keys are never returned or shown in diffs.
+requirements:
+  - Python C(cryptography) 3.1 or later where the task runs, when a certificate is given.
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes

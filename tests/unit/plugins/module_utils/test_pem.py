@@ -200,3 +200,13 @@ def test_key_block_extracts_only_the_key():
     combined = (LEAF.cert_pem + LEAF.key_pem + CA.cert_pem).encode()
     assert pem.key_block(combined) == LEAF.key_pem.encode()
     assert pem.key_block(b"junk") == b"junk"
+
+
+def test_stdlib_fallback_matches_cryptography():
+    bundle = (LEAF.cert_pem + CA.cert_pem).encode()
+    ders = pem.der_blocks(bundle, option="ca")
+    assert pem.der_to_pem(ders) == LEAF.cert_pem + CA.cert_pem
+    assert pem.der_fingerprint(ders[0]) == pem.fingerprint(LEAF.cert)
+    for bad in (b"junk", b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"):
+        with pytest.raises(InputError):
+            pem.der_blocks(bad, option="ca")

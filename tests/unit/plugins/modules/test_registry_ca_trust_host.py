@@ -187,3 +187,16 @@ def test_unwritable_store_gives_a_clear_error(env):
     out = run_module("registry_ca_trust", dict(params, trust_stores=["containers"]))
     assert out["failed"] and out["msg"].startswith("cannot ") and "Not a directory" in out["msg"]
     assert "exception" not in out
+
+
+def test_host_without_cryptography_still_works(env, monkeypatch):
+    from ansible_collections.ocp.registry.plugins.module_utils import pem
+    root, _marker, params = env
+    params["trust_stores"] = ["containers"]
+    monkeypatch.setattr(pem, "HAS_CRYPTOGRAPHY", False)
+    out = run_module("registry_ca_trust", params, diff=True)
+    assert out["changed"] and "only checked to be PEM" in json.dumps(out["warnings"])
+    assert (root / "etc/containers/certs.d/hub.example.com:5000/ca.crt").read_text() == CA.cert_pem
+    assert out["diff"]["after"]["files"][out["files"][0]["path"]][0].startswith("sha256 ")
+    monkeypatch.setattr(pem, "HAS_CRYPTOGRAPHY", True)
+    assert not run_module("registry_ca_trust", params)["changed"]  # same bytes either way
