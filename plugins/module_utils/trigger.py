@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
-from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, NotFound
+from ansible_collections.ocp.registry.plugins.module_utils.errors import Conflict, InputError, NotFound
 
 __all__ = ["ANNOTATION", "POD_SPEC_PATHS", "KINDS", "argument_spec", "field_path", "parse_field_path",
            "check_entry", "parse_annotation", "containers_of", "run"]
@@ -301,33 +301,60 @@ def run(module) -> dict:
         obj = client.get(res, params["name"], namespace=namespace)
     except NotFound:
         raise InputError("name: %s %s/%s does not exist" % (kind, namespace, params["name"]), option="name")
-    wanted = _validate(params, obj, namespace)
-    rv = (obj.get("metadata") or {}).get("resourceVersion")
-    if kind == "DeploymentConfig":
-        new = _dc_plan(params, obj, namespace, wanted)
-        patch = None if new is None else {"metadata": {"resourceVersion": rv}, "spec": {"triggers": new}}
-    else:
-        value = _annotation_plan(module, params, obj, namespace, wanted)
-        patch = None if value is None else {"metadata": {"resourceVersion": rv,
-                                                         "annotations": {ANNOTATION: value or None}}}
-    after = obj
-    if patch is not None:
+    before = obj
+    for attempt in range(3):
+        patch = _plan_patch(module, params, obj, namespace, warn=attempt == 0)
+        after = obj
+        if patch is None:
+            break
         if module.check_mode:
-            after = copy.deepcopy(obj)
-            if kind == "DeploymentConfig":
-                after.setdefault("spec", {})["triggers"] = patch["spec"]["triggers"]
-            else:
-                annotations = after.setdefault("metadata", {}).setdefault("annotations", {})
-                if patch["metadata"]["annotations"][ANNOTATION]:
-                    annotations[ANNOTATION] = patch["metadata"]["annotations"][ANNOTATION]
-                else:
-                    annotations.pop(ANNOTATION, None)
-        else:
+            after = _predict(kind, obj, patch)
+            break
+        try:
             after = client.merge_patch(res, params["name"], patch, namespace=namespace)
+            break
+        except Conflict:  # another writer (a controller's status update) moved the resourceVersion
+            if attempt == 2:
+                raise
+            obj = client.get(res, params["name"], namespace=namespace)
     out = {"changed": patch is not None, "triggers": _summary(kind, after, namespace)}
     if module._diff:
-        out["diff"] = {"before": _view(kind, obj), "after": _view(kind, after)}
+        out["diff"] = {"before": _view(kind, before), "after": _view(kind, after)}
     return out
+
+
+class _Quiet:
+    """Module stand-in that drops warnings (a retry after a conflict must not repeat them)."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+
+    def warn(self, msg: str) -> None:
+        pass
+
+
+def _plan_patch(module, params: dict, obj: dict, namespace: str, warn: bool = True) -> Optional[dict]:
+    """The merge patch (with the resourceVersion it was computed from), or None when nothing is to do."""
+    wanted = _validate(params, obj, namespace)
+    rv = (obj.get("metadata") or {}).get("resourceVersion")
+    if params["kind"] == "DeploymentConfig":
+        new = _dc_plan(params, obj, namespace, wanted)
+        return None if new is None else {"metadata": {"resourceVersion": rv}, "spec": {"triggers": new}}
+    value = _annotation_plan(module if warn else _Quiet(module), params, obj, namespace, wanted)
+    return None if value is None else {"metadata": {"resourceVersion": rv, "annotations": {ANNOTATION: value or None}}}
+
+
+def _predict(kind: str, obj: dict, patch: dict) -> dict:
+    after = copy.deepcopy(obj)
+    if kind == "DeploymentConfig":
+        after.setdefault("spec", {})["triggers"] = patch["spec"]["triggers"]
+        return after
+    annotations = after.setdefault("metadata", {}).setdefault("annotations", {})
+    if patch["metadata"]["annotations"][ANNOTATION]:
+        annotations[ANNOTATION] = patch["metadata"]["annotations"][ANNOTATION]
+    else:
+        annotations.pop(ANNOTATION, None)
+    return after
 
 
 def _summary(kind: str, obj: dict, namespace: str) -> List[dict]:

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from ansible_collections.ocp.registry.tests.unit.plugins.modules.imagestream_support import (
-    CRONJOBS, DEPLOYMENTCONFIGS, DEPLOYMENTS, Runner, creds, deployment, image_of, make_ns, trust_registry,
+    CRONJOBS, DEPLOYMENTCONFIGS, DEPLOYMENTS, Runner, creds, deployment, image_of, make_ns, requests, trust_registry,
     warnings_of)
 from ansible_collections.ocp.registry.plugins.module_utils.trigger import ANNOTATION
 
@@ -168,3 +168,13 @@ def test_seed_003_import_all_trigger_reimport_rollback(run, simulator, docker_re
     res = run("image_trigger", kind="Deployment", name="myapp", namespace="demo",
               triggers=[{"container": "myapp", "from_tag": "ubi:8"}])
     assert not res["changed"]
+
+
+def test_conflict_with_a_concurrent_writer_is_retried(run, simulator, sim_admin):
+    deployment(simulator, "demo", "busy", [("web", "busybox")])
+    sim_admin.add_fault(method="PATCH", path="/deployments/busy$", bump=True, times=1)
+    res, counters = run.counted("image_trigger", kind="Deployment", name="busy", namespace="demo",
+                                triggers=[{"container": "web", "from_tag": "app:v1"}])
+    assert res["changed"] and not res.get("failed"), res
+    assert requests(counters, verb="patch", resource="deployments", code=409) == 1
+    assert annotation(simulator, DEPLOYMENTS, "busy")[0]["from"]["name"] == "app:v1"
