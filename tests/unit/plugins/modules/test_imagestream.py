@@ -310,3 +310,17 @@ def test_import_mode_with_a_manifest_list(run, reg, oci_images, tmp_path, mode):
                                   tags=[{"name": "latest", "from_image": "%s/is9/multi:latest" % reg.host,
                                          "import_mode": mode}])
     assert not again["changed"] and counters["mutating"] == 0
+
+
+def test_labels_annotations_and_lookup_policy_are_merged(run, simulator):
+    run("imagestream", name="meta", namespace="demo", labels={"team": "a"}, annotations={"note": "x"})
+    simulator.api.patch(IMAGESTREAMS, "demo", "meta", "merge", {"metadata": {"labels": {"other": "kept"}}})
+    res, counters = run.counted("imagestream", diff=True, name="meta", namespace="demo", labels={"team": "b"},
+                                lookup_local=True)
+    assert res["changed"] and counters["mutating"] == 1
+    assert res["diff"]["after"]["metadata"]["labels"] == {"team": "b", "other": "kept"}
+    obj = simulator.api.get(IMAGESTREAMS, "demo", "meta")
+    assert obj["metadata"]["labels"] == {"team": "b", "other": "kept"}
+    assert obj["metadata"]["annotations"]["note"] == "x" and obj["spec"]["lookupPolicy"] == {"local": True}
+    res, counters = run.counted("imagestream", name="meta", namespace="demo", labels={"team": "b"}, lookup_local=True)
+    assert not res["changed"] and counters["mutating"] == 0
