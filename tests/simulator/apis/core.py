@@ -352,10 +352,13 @@ class PVCStrategy(NamespacedStrategy):
             for s in (a, b):
                 s.get("resources", {}).pop("requests", None)
                 s.pop("volumeAttributesClassName", None)
-            # the binder sets volumeName once
+            # the binder sets volumeName once; an unset class may be set once (retroactive default class)
             if not ospec.get("volumeName"):
                 a.pop("volumeName", None)
                 b.pop("volumeName", None)
+            if ospec.get("storageClassName") is None:
+                a.pop("storageClassName", None)
+                b.pop("storageClassName", None)
             if a != b:
                 causes.append(errors.forbidden_field(
                     "spec", "spec is immutable after creation except resources.requests and "

@@ -335,6 +335,22 @@ class PVCBinder(Controller):
                                          lambda o: o["status"].setdefault("capacity", {}).update(storage=request))
             return
         sc_name = spec.get("storageClassName")
+        if sc_name is None:
+            # retroactive default StorageClass assignment (Kubernetes >= 1.28)
+            default = next((c for c in list_items(api, STORAGECLASSES)
+                            if ((c["metadata"].get("annotations") or {}).get(
+                                "storageclass.kubernetes.io/is-default-class") == "true")), None)
+            if default is not None:
+                new = copy.deepcopy(pvc)
+                new["spec"]["storageClassName"] = default["metadata"]["name"]
+                try:
+                    pvc = api.update(PVCS, ns, name, new)
+                except StatusError as e:
+                    if e.code == 409:
+                        raise Requeue(0.05) from None
+                    raise
+                spec = pvc.get("spec") or {}
+                sc_name = spec.get("storageClassName")
         sc = get_or_none(api, STORAGECLASSES, None, sc_name) if sc_name else None
         if sc is None:
             if status.get("phase") != "Pending":

@@ -273,3 +273,21 @@ def test_kubectl_rollout_status_and_wait(sim, k):
     assert 'deployment "web" successfully rolled out' in out.stdout
     out = kubectl(sim, "-n", NS, "wait", "--for=condition=Available", "deployment/web", "--timeout=30s")
     assert "condition met" in out.stdout
+
+
+def test_pvc_without_class_waits_for_a_default_class(sim, k):
+    sc = apis("storage.k8s.io", "storageclasses", name="standard-csi")
+    live = k.get(sc)
+    k.merge(sc, {"metadata": {"annotations": {"storageclass.kubernetes.io/is-default-class": "false"}}})
+    k.create(core("persistentvolumeclaims", NS), pvc_body("late"))
+    sim.wait_idle()
+    pvc = k.get(core("persistentvolumeclaims", NS, "late"))
+    assert "storageClassName" not in pvc["spec"] and pvc["status"]["phase"] == "Pending"
+    # an explicitly empty class means "no class": it never gets one
+    k.create(core("persistentvolumeclaims", NS), pvc_body("none", cls=""))
+    k.merge(sc, {"metadata": {"annotations": live["metadata"]["annotations"]}})
+    bound = wait_for(sim, lambda: (lambda p: p if p["status"].get("phase") == "Bound" else None)(
+        k.get(core("persistentvolumeclaims", NS, "late"))), what="bound after a default class appears")
+    assert bound["spec"]["storageClassName"] == "standard-csi"
+    none = k.get(core("persistentvolumeclaims", NS, "none"))
+    assert none["spec"]["storageClassName"] == "" and none["status"]["phase"] == "Pending"
