@@ -329,12 +329,34 @@ def _secret_desired(name, inputs):
     return build
 
 
+def _live_entry(live_cfg, name):
+    return next((r for r in ((live_cfg or {}).get("spec") or {}).get("routes") or [] if r.get("name") == name), None)
+
+
+def _delete_our_secret(module, secret_name, result, diffs, warn=True, label="secret"):
+    """Delete a TLS secret only when this module created it (label); otherwise keep it (and warn)."""
+    client = module.client
+    live_secret = client.get_or_none(R.SECRET, secret_name, OPERAND_NS)
+    if live_secret is None:
+        return
+    labels = (live_secret.get("metadata") or {}).get("labels") or {}
+    if labels.get(MANAGED_LABEL) == MANAGED_VALUE:
+        sec = ensure_absent(client, R.SECRET, secret_name, OPERAND_NS, check_mode=module.check_mode,
+                            diff=module._diff, secret_paths=SECRET_SECRET_PATHS)
+        result["changed"] = True
+        _add_diff(diffs, label, sec)
+    elif warn:
+        module.warn("secret %s/%s was not created by this module (no %s=%s label), so it was kept"
+                    % (OPERAND_NS, secret_name, MANAGED_LABEL, MANAGED_VALUE))
+
+
 def _run_custom(module, inputs, result, diffs):
     params, client, check = module.params, module.client, module.check_mode
     name, state = params["name"], params["state"]
-    secret_name = params.get("secret_name") or ("%s-tls" % name)
     live_cfg = _live_config(module, required=state == "present")
+    old_secret = (_live_entry(live_cfg, name) or {}).get("secretName")
     if state == "present":
+        secret_name = params.get("secret_name") or ("%s-tls" % name)
         use_secret = None
         if "certificate" in inputs.pem:
             sec = ensure_present(client, R.SECRET, _secret_desired(secret_name, inputs), check_mode=check,
@@ -356,6 +378,9 @@ def _run_custom(module, inputs, result, diffs):
                              check_mode=check, diff=module._diff, name=CONFIG_NAME)
         result["changed"] = result["changed"] or cfg["changed"]
         _add_diff(diffs, "config", cfg)
+        if old_secret and old_secret != use_secret:
+            # no longer referenced by the entry: remove it when this module made it
+            _delete_our_secret(module, old_secret, result, diffs, warn=False, label="previous secret")
         result["secret"] = ({"name": use_secret, "namespace": OPERAND_NS, "type": "kubernetes.io/tls",
                              "keys": sorted(k for k in ("tls.crt", "tls.key", "tls.cacrt")
                                             if k != "tls.cacrt" or "ca_certificate" in inputs.pem)}
@@ -363,25 +388,16 @@ def _run_custom(module, inputs, result, diffs):
                             ({"name": use_secret, "namespace": OPERAND_NS} if use_secret else None))
         managed = _operator_manages_routes(module, cfg["object"])
         return _finish(module, name, OPERAND_NS, result, True, want_host=params["hostname"], wait=managed)
-    # absent
-    if live_cfg is not None and any(r.get("name") == name for r in (live_cfg.get("spec") or {}).get("routes") or []):
+    # absent: the entry, then the secret it referenced (or secret_name, or <name>-tls) when this module made it
+    secret_name = params.get("secret_name") or old_secret or ("%s-tls" % name)
+    if old_secret is not None or _live_entry(live_cfg, name) is not None:
         cfg = ensure_present(client, R.REGISTRY_CONFIG,
                              lambda live: _config_skeleton({"routes": _routes_with(live, None, name)}),
                              check_mode=check, diff=module._diff, name=CONFIG_NAME)
         result["changed"] = result["changed"] or cfg["changed"]
         _add_diff(diffs, "config", cfg)
     managed = live_cfg is None or _operator_manages_routes(module, live_cfg)
-    live_secret = client.get_or_none(R.SECRET, secret_name, OPERAND_NS)
-    if live_secret is not None:
-        labels = (live_secret.get("metadata") or {}).get("labels") or {}
-        if labels.get(MANAGED_LABEL) == MANAGED_VALUE:
-            sec = ensure_absent(client, R.SECRET, secret_name, OPERAND_NS, check_mode=check, diff=module._diff,
-                                secret_paths=SECRET_SECRET_PATHS)
-            result["changed"] = True
-            _add_diff(diffs, "secret", sec)
-        else:
-            module.warn("secret %s/%s was not created by this module (no %s=%s label), so it was kept"
-                        % (OPERAND_NS, secret_name, MANAGED_LABEL, MANAGED_VALUE))
+    _delete_our_secret(module, secret_name, result, diffs)
     return _finish(module, name, OPERAND_NS, result, False, wait=managed)
 
 

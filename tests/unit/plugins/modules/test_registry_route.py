@@ -313,3 +313,15 @@ def test_required_options(shared_sim):
     assert out["failed"] and "name" in out["msg"]
     out = _run(sim, {"mode": "route", "name": "x"})
     assert out["failed"] and "namespace" in out["msg"]
+
+
+def test_custom_secret_rename_and_removal_follow_the_entry(sim):
+    first = _run(sim, _custom(secret_name="tls-a", wait=True))
+    assert first["secret"]["name"] == "tls-a" and _secret(sim, "tls-a") is not None
+    # a new secret_name: the old secret (made by this module, no longer referenced) is deleted
+    second = _run(sim, _custom(secret_name="tls-b", wait=True))
+    assert second["changed"] and _secret(sim, "tls-a") is None and _secret(sim, "tls-b") is not None
+    assert _config(sim)["spec"]["routes"][0]["secretName"] == "tls-b"
+    # removal without secret_name finds the secret through the live entry
+    gone = _run(sim, {"mode": "custom", "name": "public-routes", "state": "absent", "wait": True})
+    assert gone["changed"] and _secret(sim, "tls-b") is None and _route(sim, "public-routes") is None
