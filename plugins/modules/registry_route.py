@@ -72,8 +72,9 @@ options:
     description:
       - O(mode=custom) only. Name of the TLS secret in C(openshift-image-registry). Defaults to C(<name>-tls).
       - Without O(certificate), an existing secret of that name is referenced and left alone.
-      - With O(state=absent) the secret is deleted only when this module created it (label
-        C(app.kubernetes.io/managed-by=ocp.registry)).
+      - With O(state=absent) the secret the entry references (or O(secret_name)) is deleted only when this
+        module created it (label C(app.kubernetes.io/managed-by=ocp.registry)). The same holds for a secret the
+        entry stops referencing because O(secret_name) changed.
     type: str
   certificate:
     description:
