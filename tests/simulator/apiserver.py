@@ -152,6 +152,71 @@ def validate_name(rt: ResourceType, name: str) -> list[dict]:
     return [] if _DNS1123_SUBDOMAIN.match(name) else [errors.invalid_value("metadata.name", name, _SUBDOMAIN_MSG)]
 
 
+_QNAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QNAME_MSG = ("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+              "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+              "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
+_LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                    "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
+                    "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+TOTAL_ANNOTATION_SIZE = 256 * 1024
+
+
+def _qualified_name_errors(field: str, key: Any) -> list[dict]:
+    """apimachinery IsQualifiedName: [prefix/]name with a DNS-1123 subdomain prefix."""
+    if not isinstance(key, str):
+        return [errors.invalid_value(field, key, "must be a string")]
+    prefix, _, name = key.rpartition("/")
+    out = []
+    if "/" in key and not prefix:
+        out.append(errors.invalid_value(field, key, "prefix part must be non-empty"))
+    elif prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
+        out.append(errors.invalid_value(field, key, "prefix part " + _SUBDOMAIN_MSG))
+    if not name:
+        out.append(errors.invalid_value(field, key, "name part must be non-empty"))
+    elif len(name) > 63:
+        out.append(errors.invalid_value(field, key, "name part must be no more than 63 characters"))
+    elif not _QNAME_PART.match(name):
+        out.append(errors.invalid_value(field, key, _QNAME_MSG))
+    return out
+
+
+def validate_object_meta(md: dict) -> list[dict]:
+    """Labels (qualified-name keys, label values) and annotations (qualified-name keys, 256 KiB total)."""
+    causes: list[dict] = []
+    labels = md.get("labels")
+    if labels is not None and not isinstance(labels, dict):
+        causes.append(errors.type_invalid("metadata.labels", _json_type(labels), "must be an object"))
+    for k, v in (labels or {}).items() if isinstance(labels, dict) else ():
+        causes.extend(_qualified_name_errors("metadata.labels", k))
+        if not isinstance(v, str):
+            causes.append(errors.invalid_value("metadata.labels", v, "must be a string"))
+        elif len(v) > 63:
+            causes.append(errors.invalid_value("metadata.labels", v, "must be no more than 63 characters"))
+        elif not _LABEL_VALUE.match(v):
+            causes.append(errors.invalid_value("metadata.labels", v, _LABEL_VALUE_MSG))
+    annotations = md.get("annotations")
+    if annotations is not None and not isinstance(annotations, dict):
+        causes.append(errors.type_invalid("metadata.annotations", _json_type(annotations), "must be an object"))
+    elif annotations:
+        size = 0
+        for k, v in annotations.items():
+            causes.extend(_qualified_name_errors("metadata.annotations", k.lower() if isinstance(k, str) else k))
+            if not isinstance(v, str):
+                causes.append(errors.invalid_value("metadata.annotations", v, "must be a string"))
+            size += len(str(k)) + len(str(v))
+        if size > TOTAL_ANNOTATION_SIZE:
+            causes.append(errors.cause("metadata.annotations", "FieldValueTooLong",
+                                       f"Too long: may not be more than {TOTAL_ANNOTATION_SIZE} bytes"))
+    return causes
+
+
+def _json_type(v: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
+        type(v), "null")
+
+
 # Metadata fields a client cannot change through a main-resource write.
 _IMMUTABLE_MD = ("uid", "creationTimestamp", "name", "namespace", "deletionTimestamp",
                  "deletionGracePeriodSeconds", "generation", "selfLink")
@@ -286,7 +351,7 @@ class ApiServer:
 
     def _admit(self, rt: ResourceType, ctx: Context, obj: dict, old: dict | None) -> None:
         """Schema defaulting/pruning/validation then the strategy's validation; 422 on any cause."""
-        causes: list[dict] = []
+        causes: list[dict] = validate_object_meta(obj.get("metadata") or {})
         name = (obj.get("metadata") or {}).get("name", "")
         sch = self._schema(rt)
         if sch is not None:

@@ -700,3 +700,23 @@ def test_concurrent_optimistic_writers_lose_no_update(sim, raw):
     assert failures == [] and not any(t.is_alive() for t in threads)
     _, _, final = raw.request("GET", f"{CM}/counter")
     assert final["data"]["n"] == str(workers * per_worker)
+
+
+@pytest.mark.parametrize("labels,annotations,ok", [
+    ({"app": "web", "example.com/tier": "front-end_1.0", "empty": ""}, {"example.com/any": "free text !"}, True),
+    ({"bad key": "x"}, None, False),
+    ({"app": "bad value!"}, None, False),
+    ({"app": "x" * 64}, None, False),
+    ({"Bad_Prefix.com/x": "y"}, None, False),
+    (None, {"a/b/c": "x"}, False),
+    (None, {"big": "x" * (256 * 1024 + 1)}, False),
+])
+def test_object_meta_validation(raw, labels, annotations, ok):
+    body = _cm("meta")
+    body["metadata"]["labels"] = labels
+    if annotations is not None:
+        body["metadata"]["annotations"] = annotations
+    code, _, st = raw.request("POST", CM, body)
+    assert code == (201 if ok else 422), st
+    if not ok:
+        assert st["details"]["causes"][0]["field"] in ("metadata.labels", "metadata.annotations")
