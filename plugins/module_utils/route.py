@@ -225,7 +225,9 @@ def _wait_route(module, name, namespace, present, want_host=None):
 
 
 def _route_result(route, result):
-    hosts, _rejected = admitted_hosts(route)
+    hosts, rejected = admitted_hosts(route)
+    if rejected:
+        result["rejections"] = rejected
     spec_host = ((route or {}).get("spec") or {}).get("host")
     result["hosts"] = hosts
     result["host"] = hosts[0] if hosts else (spec_host or None)

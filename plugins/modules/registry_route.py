@@ -204,6 +204,12 @@ admitted:
   description: Whether at least one router admitted the route.
   returned: always
   type: bool
+rejections:
+  description: Routers that refused the route, with C(host), C(router), C(reason) and C(message).
+  returned: when a router rejected the route
+  type: list
+  elements: dict
+  sample: [{host: hub.example.com, router: default, reason: HostAlreadyClaimed, message: "..."}]
 route:
   description: The Route object as read last, with C(spec.tls.key) redacted; null when it does not exist.
   returned: always

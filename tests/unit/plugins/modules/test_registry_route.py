@@ -325,3 +325,13 @@ def test_custom_secret_rename_and_removal_follow_the_entry(sim):
     # removal without secret_name finds the secret through the live entry
     gone = _run(sim, {"mode": "custom", "name": "public-routes", "state": "absent", "wait": True})
     assert gone["changed"] and _secret(sim, "tls-b") is None and _route(sim, "public-routes") is None
+
+
+def test_rejected_route_fails_fast_with_the_router_reason(sim):
+    base = {"mode": "route", "service": "svc", "hostname": "hub.example.com"}
+    assert _run(sim, dict(base, name="first", namespace="default", wait=True))["admitted"]
+    out = _run(sim, dict(base, name="second", namespace="sandbox", wait=True, wait_timeout=60))
+    assert out["failed"] and "HostAlreadyClaimed" in out["msg"] and "not admitted" in out["msg"]
+    again = _run(sim, dict(base, name="second", namespace="sandbox"))
+    assert not again["changed"] and not again["admitted"]
+    assert again["rejections"][0]["reason"] == "HostAlreadyClaimed"
