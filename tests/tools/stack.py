@@ -184,7 +184,7 @@ def _write_vars(directory: str, info: dict) -> None:
     _write(os.path.join(directory, "vars.yml"), data)
 
 
-def down(directory: str) -> None:
+def down(directory: str, supervisor: bool = True) -> None:
     path = os.path.join(os.path.abspath(directory), "stack.json")
     if not os.path.exists(path):
         return
@@ -192,8 +192,35 @@ def down(directory: str) -> None:
         info = json.load(fh)
     stop_pid(info.get("sim_pid"))
     stop_pid(info.get("registry_pid"))
+    if supervisor and info.get("supervisor_pid") != os.getpid():
+        stop_pid(info.get("supervisor_pid"))
     info["stopped"] = True
     _write(path, info)
+
+
+def _supervise(args, write_fd: int) -> None:
+    code = 1
+    try:
+        os.setsid()
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+        info = up(args.dir, args.platform, args.state_file)
+        info["supervisor_pid"] = os.getpid()
+        _write(os.path.join(info["dir"], "stack.json"), info)
+        os.write(write_fd, b"ready\n")
+        os.close(write_fd)
+        while not stopping:
+            signal.pause()  # until down() sends SIGTERM
+        down(args.dir, supervisor=False)
+        code = 0
+    except BaseException:  # report, then leave without running the parent's cleanup
+        import traceback
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def main(argv: list | None = None) -> int:
@@ -207,11 +234,22 @@ def main(argv: list | None = None) -> int:
     p_down.add_argument("--dir", required=True)
     args = parser.parse_args(argv)
     if args.command == "up":
-        try:  # detach: the processes must outlive the caller (an Ansible task, a Molecule prepare step)
-            os.setsid()
-        except OSError:
-            pass
-        info = up(args.dir, args.platform, args.state_file)
+        # A supervisor child in a session of its own starts the stack and stays alive until `down`: the
+        # docker-registry dies with its parent (tests/lib/registry.py), and the caller may kill its own process
+        # group on exit (Ansible's command module does).
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _supervise(args, write_fd)  # never returns
+        os.close(write_fd)
+        with os.fdopen(read_fd, "r") as pipe:
+            answer = pipe.read()
+        if answer.strip() != "ready":
+            os.waitpid(pid, 0)
+            return 1
+        with open(os.path.join(os.path.abspath(args.dir), "stack.json"), encoding="utf-8") as fh:
+            info = json.load(fh)
         print(json.dumps({k: v for k, v in info.items() if "password" not in k and "token" not in k}))
     else:
         down(args.dir)
