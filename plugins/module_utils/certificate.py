@@ -226,6 +226,13 @@ def _check_params(params):
                          "would be renewed on every run" % (params["validity_days"] - 1), option="renew_before_days")
     if os.path.abspath(params["path"]) == os.path.abspath(params["key_path"]):
         raise InputError("path and key_path must be different files", option="key_path")
+    for option in ("path", "key_path"):
+        directory = os.path.dirname(os.path.abspath(params[option]))
+        if not os.path.isdir(directory):
+            raise InputError("%s: the directory %s does not exist; create it first (for example with "
+                             "ansible.builtin.file state=directory mode=0700)" % (option, directory), option=option)
+        if os.path.isdir(params[option]):
+            raise InputError("%s: %s is a directory; give a file name" % (option, params[option]), option=option)
     return key_type, key_size
 
 

@@ -89,13 +89,16 @@ BAD = [
     ("renew window", lambda p: p.update(validity_days=30, renew_before_days=30), "renew_before_days"),
     ("same path", lambda p: p.update(key_path=p["path"]), "key_path"),
     ("missing CA file", lambda p: p.update(ca_cert_path="/nonexistent/ca.crt"), "ca_cert_path"),
+    ("missing directory", lambda p: p.update(path="/nonexistent/dir/registry.crt"), "path"),
 ]
 
 
 @pytest.mark.parametrize("name,mutate,option", BAD, ids=[b[0] for b in BAD])
-def test_bad_input_fails_before_write(params, name, mutate, option):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_bad_input_fails_before_write(params, name, mutate, option, check_mode):
     mutate(params)
-    out = run_module("registry_certificate", {k: v for k, v in params.items() if v is not None})
+    out = run_module("registry_certificate", {k: v for k, v in params.items() if v is not None},
+                     check_mode=check_mode)
     assert out.get("failed"), out
     assert out.get("option") == option, out
     assert not os.path.exists(params["key_path"])
