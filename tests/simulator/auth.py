@@ -125,6 +125,9 @@ class Authenticator:
             return
         if rt.key == ("user.openshift.io", "users") and name == "~" and verb == "get":
             return      # every user may ask who they are
+        if rt.key in (("authentication.k8s.io", "selfsubjectreviews"),
+                      ("authorization.k8s.io", "selfsubjectaccessreviews")) and verb == "create":
+            return      # ... and what they may do
         if rt.key == ("oauth.openshift.io", "useroauthaccesstokens") and verb == "delete":
             return      # the name is a hash of the bearer's own token: only its holder can know it
         if (user.name == DEVELOPER.name and verb in READ_VERBS and rt.namespaced
@@ -251,6 +254,51 @@ class AccessTokensHandler:
                 "details": {"name": name, "group": "oauth.openshift.io", "kind": self.plural}}
 
 
+class SelfSubjectReviewHandler:
+    """authentication.k8s.io/v1 selfsubjectreviews: who am I (`kubectl auth whoami`)."""
+
+    def create(self, ctx, namespace, body, dry_run=False):
+        return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"creationTimestamp": None},
+                "status": {"userInfo": {"username": ctx.user.name, "groups": list(ctx.user.groups)}}}
+
+
+class SelfSubjectAccessReviewHandler:
+    """authorization.k8s.io/v1 selfsubjectaccessreviews (`kubectl auth can-i`), answered by authorize()."""
+
+    def __init__(self, authenticator: Authenticator):
+        self.auth = authenticator
+
+    def create(self, ctx, namespace, body, dry_run=False):
+        from . import catalog
+        spec = (body or {}).get("spec") or {}
+        attrs = spec.get("resourceAttributes")
+        allowed, reason = False, ""
+        if isinstance(attrs, dict):
+            group, plural = attrs.get("group", ""), attrs.get("resource", "")
+            rt = next((t for t in catalog.RESOURCE_TYPES if t.group == group and t.plural == plural), None)
+            if rt is None:
+                reason = "no such resource in the simulator"
+            else:
+                try:
+                    self.auth.authorize(ctx.user, attrs.get("verb", ""), rt, attrs.get("namespace") or None,
+                                        attrs.get("name") or None, attrs.get("subresource") or None)
+                    allowed, reason = True, "allowed by the simulator's policy"
+                except errors.StatusError:
+                    allowed = False
+        elif spec.get("nonResourceAttributes"):
+            allowed, reason = True, "non-resource URLs are open to authenticated users"
+        else:
+            raise errors.invalid(catalog.get("authorization.k8s.io", "selfsubjectaccessreviews"), "", [
+                errors.invalid_value("spec.resourceAttributes", None,
+                                     "exactly one of nonResourceAttributes or resourceAttributes must be specified")])
+        out = {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+               "metadata": {"creationTimestamp": None}, "spec": spec, "status": {"allowed": allowed}}
+        if reason:
+            out["status"]["reason"] = reason
+        return out
+
+
 def register(api, authenticator: Authenticator) -> None:
     """Register the user/oauth virtual resources (called by server.py)."""
     from .apiserver import VirtualHandler
@@ -261,6 +309,14 @@ def register(api, authenticator: Authenticator) -> None:
     class _Tokens(AccessTokensHandler, VirtualHandler):
         pass
 
+    class _Whoami(SelfSubjectReviewHandler, VirtualHandler):
+        pass
+
+    class _CanI(SelfSubjectAccessReviewHandler, VirtualHandler):
+        pass
+
     api.register_virtual(("user.openshift.io", "users"), _Users())
+    api.register_virtual(("authentication.k8s.io", "selfsubjectreviews"), _Whoami())
+    api.register_virtual(("authorization.k8s.io", "selfsubjectaccessreviews"), _CanI(authenticator))
     for plural in ("oauthaccesstokens", "useroauthaccesstokens"):
         api.register_virtual(("oauth.openshift.io", plural), _Tokens(authenticator, plural))

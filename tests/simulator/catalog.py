@@ -229,6 +229,11 @@ RESOURCE_TYPES: list[ResourceType] = [
     _rt("config.openshift.io", "v1", "proxies", "Proxy", False, status=True, strategic=False),
     _rt("config.openshift.io", "v1", "apiservers", "APIServer", False, status=True, strategic=False),
     _rt("config.openshift.io", "v1", "clusterversions", "ClusterVersion", False, status=True, strategic=False),
+    # authentication / authorization reviews (`kubectl auth whoami`, `kubectl auth can-i`; see auth.py)
+    _rt("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",),
+        virtual=True, generation=False),
+    _rt("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False,
+        verbs=("create",), virtual=True, generation=False),
     # user.openshift.io / oauth.openshift.io: only what `oc whoami` and token logout need (virtual, see auth.py)
     _rt("user.openshift.io", "v1", "users", "User", False, verbs=("get",), virtual=True, generation=False),
     _rt("oauth.openshift.io", "v1", "oauthaccesstokens", "OAuthAccessToken", False, verbs=("delete",),

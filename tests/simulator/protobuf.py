@@ -1,9 +1,9 @@
-"""Decode the Kubernetes protobuf request bodies of a few simple core kinds into JSON-shaped dicts.
+"""Decode the Kubernetes protobuf request bodies of a few simple kinds into JSON-shaped dicts.
 
-kubectl's typed generators (`kubectl create namespace|configmap|secret|serviceaccount`) send
+kubectl's typed generators (`kubectl create namespace|configmap|secret|serviceaccount`, `kubectl auth whoami|can-i`) send
 `application/vnd.kubernetes.protobuf`: the 4-byte magic `k8s\\0` then a runtime.Unknown message
 {typeMeta{apiVersion, kind}, raw, contentEncoding, contentType} whose `raw` is the object. Only the kinds
-in SCHEMAS are understood (field numbers from k8s.io/api/core/v1/generated.proto); anything else is 415.
+in SUPPORTED are understood (field numbers from k8s.io/api/*/v1/generated.proto); anything else is 415.
 """
 from __future__ import annotations
 
@@ -68,7 +68,19 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "ServiceAccount": {1: ("metadata", "msg:ObjectMeta"), 3: ("imagePullSecrets", "rep_msg:LocalObjectReference"),
                        4: ("automountServiceAccountToken", "bool")},
     "LocalObjectReference": {1: ("name", "str")},
+    "SelfSubjectReview": {1: ("metadata", "msg:ObjectMeta")},
+    "SelfSubjectAccessReview": {1: ("metadata", "msg:ObjectMeta"), 2: ("spec", "msg:SelfSubjectAccessReviewSpec")},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "msg:ResourceAttributes"),
+                                    2: ("nonResourceAttributes", "msg:NonResourceAttributes")},
+    "ResourceAttributes": {1: ("namespace", "str"), 2: ("verb", "str"), 3: ("group", "str"), 4: ("version", "str"),
+                           5: ("resource", "str"), 6: ("subresource", "str"), 7: ("name", "str")},
+    "NonResourceAttributes": {1: ("path", "str"), 2: ("verb", "str")},
 }
+
+# (apiVersion, kind) accepted in protobuf request bodies
+SUPPORTED = {("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Namespace"), ("v1", "ServiceAccount"),
+             ("authentication.k8s.io/v1", "SelfSubjectReview"),
+             ("authorization.k8s.io/v1", "SelfSubjectAccessReview")}
 
 
 def _map_entry(buf: bytes) -> tuple[str, bytes]:
@@ -127,7 +139,7 @@ def decode(body: bytes) -> dict:
             raw = val
         elif num == 3 and val:
             raise Unsupported(f"content encoding {val!r}")
-    if api_version != "v1" or kind not in ("ConfigMap", "Secret", "Namespace", "ServiceAccount"):
+    if (api_version, kind) not in SUPPORTED:
         raise Unsupported(f"protobuf bodies of {api_version}/{kind} are not supported")
     obj = {"apiVersion": api_version, "kind": kind}
     obj.update(_message(raw, kind))

@@ -131,6 +131,21 @@ BUILTIN: dict[tuple, tuple[list, Callable[[dict], list]]] = {
                    lambda o: [f"{sum(1 for c in (o.get('status') or {}).get('containerStatuses') or [] if c.get('ready'))}"
                               f"/{len((o.get('spec') or {}).get('containers') or [])}",
                               (o.get("status") or {}).get("phase", "Pending")]),
+    ("apps", "daemonsets"): ([_col("Desired", "integer"), _col("Current", "integer"), _col("Ready", "integer"),
+                              _col("Up-to-date", "integer"), _col("Available", "integer")],
+                             lambda o: [(o.get("status") or {}).get(k, 0) for k in (
+                                 "desiredNumberScheduled", "currentNumberScheduled", "numberReady",
+                                 "updatedNumberScheduled", "numberAvailable")]),
+    ("apps", "replicasets"): ([_col("Desired", "integer"), _col("Current", "integer"), _col("Ready", "integer")],
+                              lambda o: [(o.get("spec") or {}).get("replicas", 1),
+                                         (o.get("status") or {}).get("replicas", 0),
+                                         (o.get("status") or {}).get("readyReplicas", 0)]),
+    ("apps", "statefulsets"): ([_col("Ready")], lambda o: [f"{(o.get('status') or {}).get('readyReplicas', 0)}/"
+                                                          f"{(o.get('spec') or {}).get('replicas', 1)}"]),
+    ("batch", "cronjobs"): ([_col("Schedule"), _col("Suspend"), _col("Active", "integer")],
+                            lambda o: [(o.get("spec") or {}).get("schedule", ""),
+                                       str(bool((o.get("spec") or {}).get("suspend"))),
+                                       len((o.get("status") or {}).get("active") or [])]),
     ("apps", "deployments"): ([_col("Ready"), _col("Up-to-date", "integer"), _col("Available", "integer")], _deploy),
     ("image.openshift.io", "imagestreams"): ([_col("Image Repository"), _col("Tags"), _col("Updated")], _imagestream),
 }

@@ -278,3 +278,18 @@ def test_kubectl_typed_generators_send_protobuf(sim):
     assert kubectl(sim, "get", "sa", "bot", "-n", "gen", "-o", "name").stdout.strip() == "serviceaccount/bot"
     proc = kubectl(sim, "create", "deployment", "d1", "-n", "gen", "--image=nginx", check=False)
     assert proc.returncode != 0 and "unknown format" in proc.stderr      # protobuf for other kinds: 415
+
+
+def test_kubectl_auth_whoami_and_can_i(sim):
+    out = kubectl(sim, "auth", "whoami", "-o", "json").stdout
+    assert json.loads(out)["status"]["userInfo"]["username"] == "admin"
+    out = kubectl(sim, "auth", "whoami", "-o", "json", context="restricted").stdout
+    assert json.loads(out)["status"]["userInfo"]["username"] == "developer"
+    assert kubectl(sim, "auth", "can-i", "patch", "configs.imageregistry.operator.openshift.io").stdout.strip() == "yes"
+    proc = kubectl(sim, "auth", "can-i", "patch", "configs.imageregistry.operator.openshift.io",
+                   context="restricted", check=False)
+    assert proc.returncode == 1 and proc.stdout.strip() == "no"
+    assert kubectl(sim, "auth", "can-i", "list", "pods", "-n", "sandbox",
+                   context="restricted").stdout.strip() == "yes"
+    proc = kubectl(sim, "auth", "can-i", "list", "pods", "-n", "default", context="restricted", check=False)
+    assert proc.stdout.strip() == "no"
