@@ -217,10 +217,14 @@ class ImageTriggerController(Controller):
             raise
 
     def _sync_dc(self, ctx, rt, obj):
+        """Spec first (containers + lastTriggeredImage), then the rollout (latestVersion+1) recorded in
+        status.details as imageTrigger causes; both steps are idempotent, so a conflict in either is retried
+        without firing twice."""
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         new = copy.deepcopy(obj)
         containers = (((new.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
-        fired = False
+        changed = False
+        current = []
         for t in dc_image_triggers(new):
             p = t["imageChangeParams"]
             if not p.get("automatic"):
@@ -230,27 +234,37 @@ class ImageTriggerController(Controller):
             if len(parts) != 2:
                 continue
             ref = stream_reference(ctx, frm.get("namespace") or ns, parts[0], parts[1])
-            if not ref or ref == p.get("lastTriggeredImage"):
+            if not ref:
+                continue
+            current.append(ref)
+            if ref == p.get("lastTriggeredImage"):
                 continue
             names = p.get("containerNames") or [c.get("name") for c in containers]
             for c in containers:
                 if c.get("name") in names:
                     c["image"] = ref
             p["lastTriggeredImage"] = ref
-            fired = True
-        if not fired:
+            changed = True
+        if changed:
+            obj = self._put(ctx, rt, ns, name, new)
+            if obj is None:
+                return
+        if not current:
             return
-        written = self._put(ctx, rt, ns, name, new)
-        if written is None:
+        status = obj.get("status") or {}
+        done = [((c.get("imageTrigger") or {}).get("from") or {}).get("name")
+                for c in ((status.get("details") or {}).get("causes") or [])]
+        if sorted(done) == sorted(current):
             return
-        st = copy.deepcopy(written)
+        st = copy.deepcopy(obj)
         status = st.get("status")
         if not isinstance(status, dict):
             status = st["status"] = {}
         status["latestVersion"] = int(status.get("latestVersion") or 0) + 1
-        status["observedGeneration"] = written["metadata"].get("generation")
-        details = {"message": "image change", "causes": [{"type": "ImageChange"}]}
-        status["details"] = details
+        status["observedGeneration"] = obj["metadata"].get("generation")
+        status["details"] = {"message": "image change", "causes": [
+            {"type": "ImageChange", "imageTrigger": {"from": {"kind": "DockerImage", "name": ref}}}
+            for ref in current]}
         self._put(ctx, rt, ns, name, st, subresource="status")
 
     def _error(self, msg):
