@@ -322,20 +322,20 @@ class Handler(BaseHTTPRequestHandler):
                 code = self._oauth(method, path, query, body)
                 return
             counted = True
+            resolve_error = None
             try:
                 info = resolve(method, path, query)
-            except errors.StatusError:
-                info = None
-                raise
-            finally:
-                action = self._faults(method, path, query, info, body)
-            if action == "reset":
+            except errors.StatusError as e:      # reported after faults and authentication, like the server
+                resolve_error = e
+            if self._faults(method, path, query, info, body) == "reset":
                 code = 0
                 self._reset_connection()
                 return
             user = self._authenticate()
             if user is ANONYMOUS and path not in PUBLIC_PATHS:
                 raise errors.unauthorized()
+            if resolve_error is not None:
+                raise resolve_error
             if info is None:
                 code = self._nonresource(method, path)
                 return

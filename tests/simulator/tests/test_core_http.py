@@ -87,6 +87,7 @@ def test_version_health_and_unknown_paths(sim):
     assert (code, body) == (200, "ok")
     code, _, body = anon.request("GET", "/readyz")
     assert code == 200
+    assert anon.request("GET", "/apis/nosuch.example.com/v1/widgets")[0] == 401   # authentication comes first
     admin = Raw(sim)
     code, _, st = admin.request("GET", "/apis/nosuch.example.com/v1/widgets")
     assert code == 404 and st["reason"] == "NotFound"
