@@ -9,9 +9,11 @@ Authorization is done by the HTTP layer (auth.py); `user` here is only passed on
 """
 from __future__ import annotations
 
+import base64
 import collections
 import copy
 import dataclasses
+import json
 import logging
 import queue
 import random
@@ -235,6 +237,26 @@ def _comparable(obj: dict) -> dict:
     return out
 
 
+def _list_key(obj: dict) -> list:
+    md = obj.get("metadata") or {}
+    return [md.get("namespace") or "", md.get("name") or ""]
+
+
+def _encode_continue(rv: str, key: list) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": int(rv), "start": "/".join(key)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> list:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        ns, _, name = data["start"].partition("/")
+        return [ns, name]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
+                                 "(version meta.k8s.io/v1)") from None
+
+
 class Watch:
     """One watch stream: events are (type, object) pairs; ERROR events carry a Status."""
 
@@ -420,7 +442,10 @@ class ApiServer:
             raise
 
     def list(self, rt, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None, user: User = SYSTEM) -> dict:
+             field_selector: str | None = None, user: User = SYSTEM, limit: int | None = None,
+             continue_token: str | None = None) -> dict:
+        """A List. With `limit`, pages ordered by (namespace, name) with a `continue` token and
+        `remainingItemCount`; later pages are read from the current state (no snapshot)."""
         rt = self._rt(rt)
         if rt.virtual or rt.key in self.virtuals:
             handler = self._virtual(rt)
@@ -429,15 +454,20 @@ class ApiServer:
                                 label_selector=label_selector, field_selector=field_selector)
         self._check_verb(rt, "list")
         match = self._matcher(rt, label_selector, field_selector)
+        after = _decode_continue(continue_token) if continue_token else None
         with self.lock:
             items = self.store.list(rt.key, namespace if rt.namespaced else None)
             rv = str(self.store.resource_version)
-        out = []
-        for obj in items:
-            if match(obj):
-                out.append(self.decorate(rt, obj, user))
-        return {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": {"resourceVersion": rv},
-                "items": out}
+        matched = [o for o in items if match(o)]
+        if after is not None:
+            matched = [o for o in matched if _list_key(o) > after]
+        meta: dict = {"resourceVersion": rv}
+        if limit and limit > 0 and len(matched) > limit:
+            meta["continue"] = _encode_continue(rv, _list_key(matched[limit - 1]))
+            meta["remainingItemCount"] = len(matched) - limit
+            matched = matched[:limit]
+        out = [self.decorate(rt, obj, user) for obj in matched]
+        return {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta, "items": out}
 
     @staticmethod
     def _matcher(rt: ResourceType, label_selector: str | None, field_selector: str | None) -> Callable[[dict], bool]:

@@ -567,8 +567,13 @@ class Handler(BaseHTTPRequestHandler):
             if info.verb == "get":
                 obj = api.get(rt, ns, name, user=user, subresource=sub)
             else:
+                try:
+                    limit = int(_q(query, "limit") or 0) or None
+                except ValueError:
+                    raise errors.bad_request(f"invalid limit {_q(query, 'limit')!r}") from None
                 obj = api.list(rt, ns, label_selector=_q(query, "labelSelector"),
-                               field_selector=_q(query, "fieldSelector"), user=user)
+                               field_selector=_q(query, "fieldSelector"), user=user, limit=limit,
+                               continue_token=_q(query, "continue") or None)
             if self._accepts_table() and sub is None:
                 obj = tables.to_table(rt, obj, _q(query, "includeObject", "Metadata"), self.sim.config.crd_dir)
             self._send_json(200, obj)

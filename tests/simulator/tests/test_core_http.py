@@ -721,3 +721,23 @@ def test_object_meta_validation(raw, labels, annotations, ok):
     assert code == (201 if ok else 422), st
     if not ok:
         assert st["details"]["causes"][0]["field"] in ("metadata.labels", "metadata.annotations")
+
+
+def test_list_pagination_with_limit_and_continue(raw):
+    for i in range(5):
+        raw.request("POST", CM, _cm(f"p{i}"))
+    names, token, pages = [], None, 0
+    while True:
+        q = "limit=2" + (f"&continue={token}" if token else "")
+        code, _, page = raw.request("GET", f"{CM}?{q}")
+        assert code == 200 and len(page["items"]) <= 2
+        pages += 1
+        names += [i["metadata"]["name"] for i in page["items"]]
+        token = page["metadata"].get("continue")
+        if not token:
+            assert "remainingItemCount" not in page["metadata"]
+            break
+        assert page["metadata"]["remainingItemCount"] == 5 - len(names)
+    assert names == [f"p{i}" for i in range(5)] and pages == 3
+    code, _, st = raw.request("GET", f"{CM}?limit=2&continue=garbage")
+    assert code == 400 and st["reason"] == "BadRequest"
