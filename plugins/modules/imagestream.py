@@ -25,6 +25,13 @@ description:
   - Many streams in one task with O(streams); that costs one LIST per namespace on a run that changes nothing.
   - TLS verification of imports stays on unless a tag sets O(tags[].insecure=true).
   - In check mode no import is made, so a re-import that would move a digest is not predicted.
+notes:
+  - "Requests: a run that changes nothing costs one GET (single stream) or one LIST per namespace (O(streams)), plus
+    one GET for O(pull_secret). Creating a stream costs a GET and a POST, plus one ImageStreamImport POST when it has
+    importable tags."
+  - Tags whose last import failed (or that never got an image) are imported again on every run until they succeed,
+    so fixing the cause (a pull secret, a pushed image) and re-running is enough.
+  - O(prune_tags) deletes the pruned tags' history too (through C(imagestreamtags), like C(oc tag -d)).
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
