@@ -178,3 +178,22 @@ def test_conflict_with_a_concurrent_writer_is_retried(run, simulator, sim_admin)
     assert res["changed"] and not res.get("failed"), res
     assert requests(counters, verb="patch", resource="deployments", code=409) == 1
     assert annotation(simulator, DEPLOYMENTS, "busy")[0]["from"]["name"] == "app:v1"
+
+
+def test_deploymentconfig_follows_the_tag(run, simulator):
+    """Seed 000's jenkins template uses a DeploymentConfig ImageChange trigger; the DC's image follows the tag."""
+    run("imagestream", name="jenkins", namespace="demo",
+        tags=[{"name": "latest", "from_image": "quay.io/openshift/jenkins:1", "reference": True}])
+    deployment(simulator, "demo", "jenkins", [("jenkins", "placeholder")], kind="DeploymentConfig")
+    res = run("image_trigger", kind="DeploymentConfig", name="jenkins", namespace="demo",
+              triggers=[{"container": "jenkins", "from_tag": "jenkins:latest"}])
+    assert res["changed"], res
+    simulator.wait_idle(10)
+    assert image_of(simulator, "demo", "jenkins", DEPLOYMENTCONFIGS) == "quay.io/openshift/jenkins:1"
+    run("imagestream", name="jenkins", namespace="demo",
+        tags=[{"name": "latest", "from_image": "quay.io/openshift/jenkins:2", "reference": True}])
+    simulator.wait_idle(10)
+    assert image_of(simulator, "demo", "jenkins", DEPLOYMENTCONFIGS) == "quay.io/openshift/jenkins:2"
+    res = run("image_trigger", kind="DeploymentConfig", name="jenkins", namespace="demo",
+              triggers=[{"container": "jenkins", "from_tag": "jenkins:latest"}])
+    assert not res["changed"], res      # lastTriggeredImage written by the controller is not a difference
