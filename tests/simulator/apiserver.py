@@ -621,6 +621,10 @@ class ApiServer:
             self._namespace_given(rt, namespace)
             old = self.store.get(rt.key, namespace if rt.namespaced else None, name)
             if old is None:
+                if rt.create_on_update and subresource is None:
+                    body["metadata"]["name"] = name
+                    return self.create(rt, namespace, body, dry_run=dry_run, user=user,
+                                       field_validation=field_validation)
                 raise errors.not_found(rt, name)
             rv = body["metadata"].get("resourceVersion")
             if rv:

@@ -59,6 +59,7 @@ class ResourceType:
     merge_keys: tuple = ()                # extra (field, key) pairs overriding DEFAULT_MERGE_KEYS
     strategic: bool = True                # accepts application/strategic-merge-patch+json
     field_selectors: tuple = ()           # field-selector paths beyond metadata.name/namespace
+    create_on_update: bool = False        # PUT of a missing object creates it (AllowCreateOnUpdate)
 
     @property
     def key(self) -> tuple:
@@ -169,7 +170,7 @@ RESOURCE_TYPES: list[ResourceType] = [
         generation=False),
     _rt("", "v1", "persistentvolumes", "PersistentVolume", False, short_names=("pv",), status=True,
         generation=False),
-    _rt("", "v1", "events", "Event", True, short_names=("ev",), generation=False,
+    _rt("", "v1", "events", "Event", True, short_names=("ev",), generation=False, create_on_update=True,
         field_selectors=("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
                          "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
                          "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type")),
@@ -190,10 +191,14 @@ RESOURCE_TYPES: list[ResourceType] = [
     _rt("batch", "v1", "cronjobs", "CronJob", True, short_names=("cj",), status=True, categories=("all",)),
     _rt("batch", "v1", "jobs", "Job", True, status=True, categories=("all",), field_selectors=("status.successful",)),
     # rbac
-    _rt("rbac.authorization.k8s.io", "v1", "roles", "Role", True, generation=False),
-    _rt("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True, generation=False),
-    _rt("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False, generation=False),
-    _rt("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False, generation=False),
+    _rt("rbac.authorization.k8s.io", "v1", "roles", "Role", True, generation=False,
+        create_on_update=True),
+    _rt("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True, generation=False,
+        create_on_update=True),
+    _rt("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False, generation=False,
+        create_on_update=True),
+    _rt("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False, generation=False,
+        create_on_update=True),
     # storage, policy, networking
     _rt("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, short_names=("sc",), generation=False),
     _rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, short_names=("pdb",), status=True),

@@ -589,10 +589,12 @@ class Handler(BaseHTTPRequestHandler):
             return 201
         if info.verb == "update":
             data = self._parse_body(body, ctype)
+            created = rt.create_on_update and sub is None and api.get_or_none(rt, ns, name) is None
             result = api.update(rt, ns, name, data, subresource=sub, dry_run=dry_run, user=user,
                                 field_validation=_q(query, "fieldValidation"))
-            self._send_json(200, result)
-            return 200
+            code = 201 if created else 200
+            self._send_json(code, result)
+            return code
         if info.verb == "patch":
             ptype = patchmod.patch_type_for(ctype)
             if ptype is None:

@@ -741,3 +741,14 @@ def test_list_pagination_with_limit_and_continue(raw):
     assert names == [f"p{i}" for i in range(5)] and pages == 3
     code, _, st = raw.request("GET", f"{CM}?limit=2&continue=garbage")
     assert code == 400 and st["reason"] == "BadRequest"
+
+
+def test_put_creates_rbac_objects_but_not_others(raw):
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "reader"},
+            "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]}
+    code, _, got = raw.request("PUT", "/apis/rbac.authorization.k8s.io/v1/namespaces/sandbox/roles/reader", role)
+    assert code == 201 and got["metadata"]["uid"]
+    code, _, _ = raw.request("PUT", "/apis/rbac.authorization.k8s.io/v1/namespaces/sandbox/roles/reader", role)
+    assert code == 200
+    code, _, st = raw.request("PUT", f"{CM}/absent", _cm("absent"))
+    assert code == 404 and st["message"] == 'configmaps "absent" not found'
