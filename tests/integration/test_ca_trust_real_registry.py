@@ -4,6 +4,9 @@ The registry serves TLS with a certificate made by registry_certificate from a t
 podman fail with an x509 error until registry_ca_trust writes the CA for 127.0.0.1:<port> into
 /etc/containers/certs.d (or /etc/docker/certs.d), succeed afterwards, and fail again after state=absent.
 
+A third test checks the OS trust store path (trust_stores=[system], Debian family) on a scratch root, refreshed
+by the real update-ca-certificates pointed at that root, with TLS verified against the resulting bundle.
+
 This writes the real certs.d paths of this machine, so it needs root. It only ever touches the two
 directories named after its own registry's unique port and removes them even when it fails.
 """
@@ -142,3 +145,50 @@ def test_docker_certs_d_is_honoured_when_no_containers_dir(tls_registry):
     _trust(reg, ca_cert, ["docker"], state="absent")
     assert not os.path.exists("/etc/docker/certs.d/" + reg.host)
     _assert_x509(_skopeo(reg), "skopeo")
+
+
+def _tls_ok(reg, cafile):
+    """GET /v2/ over TLS verified against cafile only: True on any HTTP answer, False on a verify failure."""
+    import http.client
+    import ssl
+
+    host, port = reg.host.rsplit(":", 1)
+    ctx = ssl.create_default_context(cafile=cafile)
+    conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=30)
+    try:
+        conn.request("GET", "/v2/")
+        conn.getresponse().read()
+        return True
+    except ssl.SSLCertVerificationError:
+        return False
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(shutil.which("update-ca-certificates") is None, reason="needs Debian's update-ca-certificates")
+def test_debian_system_store_with_the_real_refresh_command(tls_registry, tmp_path):
+    """trust_stores=[system] on a scratch root, refreshed by the real update-ca-certificates pointed at that root."""
+    reg, ca_cert = tls_registry
+    root = tmp_path / "sysroot"
+    for d in ("etc/ssl/certs", "usr/share/ca-certificates", "usr/local/share/ca-certificates"):
+        (root / d).mkdir(parents=True)
+    # one unrelated CA, so the bundle is never empty (update-ca-certificates keeps a stale bundle otherwise)
+    (root / "usr/share/ca-certificates/unrelated.crt").write_text(certs.make_ca("Unrelated CA").cert_pem)
+    (root / "etc/ca-certificates.conf").write_text("unrelated.crt\n")
+    refresh = ["update-ca-certificates", "--certsconf", str(root / "etc/ca-certificates.conf"),
+               "--certsdir", str(root / "usr/share/ca-certificates"),
+               "--localcertsdir", str(root / "usr/local/share/ca-certificates"),
+               "--etccertsdir", str(root / "etc/ssl/certs"), "--hooksdir", str(root / "etc/ca-certificates/update.d")]
+    bundle = str(root / "etc/ssl/certs/ca-certificates.crt")
+    params = {"registry": reg.host, "ca_path": ca_cert, "trust_stores": ["system"], "root": str(root),
+              "os_family": "Debian", "refresh_command": refresh}
+    subprocess.run(refresh, check=True, capture_output=True, timeout=120)
+    assert not _tls_ok(reg, bundle)
+    out = run_module("registry_ca_trust", params)
+    assert out["changed"] and out["refreshed"], out
+    assert _tls_ok(reg, bundle)
+    again = run_module("registry_ca_trust", params)
+    assert not again["changed"] and not again["refreshed"]
+    gone = run_module("registry_ca_trust", dict(params, state="absent", ca_path=None))
+    assert gone["changed"] and gone["refreshed"]
+    assert not _tls_ok(reg, bundle)
