@@ -62,3 +62,20 @@ def test_build_image_is_distinct_per_label(tmp_path):
     index = json.load(open(tmp_path / "oci" / "index.json"))
     digests = {m["annotations"]["org.opencontainers.image.ref.name"]: m["digest"] for m in index["manifests"]}
     assert digests["a"] != digests["b"]
+
+
+def test_caller_supplied_serving_certificate(tmp_path, oci_images):
+    if regmod.shutil.which("docker-registry") is None:
+        pytest.skip("docker-registry not installed")
+    pki = tmp_path / "pki"
+    ca, ca_key = regmod.make_ca(str(pki), "Caller CA")
+    crt, key = regmod.make_server_cert(str(pki), ca, ca_key, hosts=("127.0.0.1",), name="serving")
+    reg = regmod.start_registry(str(tmp_path / "r"), server_cert=crt, server_key=key)
+    try:
+        assert open(reg.ca_file).read() == open(ca).read()       # ca.crt next to the cert is adopted
+        digest = reg.push(oci_images["v1"], "own/cert:1")
+        assert reg.digest("own/cert:1") == digest
+        peer = ssl.get_server_certificate(tuple([reg.host.split(":")[0], int(reg.host.split(":")[1])]))
+        assert peer.strip() == open(crt).read().strip()
+    finally:
+        reg.stop()
