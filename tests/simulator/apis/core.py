@@ -323,8 +323,8 @@ class PVCStrategy(NamespacedStrategy):
         obj["status"] = {"phase": "Pending"}
 
     def prepare_update(self, ctx, new, old):
-        new.setdefault("spec", {}).setdefault("volumeMode", (old.get("spec") or {}).get("volumeMode",
-                                                                                       "Filesystem"))
+        old_mode = (old.get("spec") or {}).get("volumeMode", "Filesystem")
+        new.setdefault("spec", {}).setdefault("volumeMode", old_mode)
 
     def validate(self, ctx, obj, old=None):
         spec = obj.get("spec") or {}

@@ -125,8 +125,8 @@ class RouteStrategy(TerminatingNamespaceMixin, Strategy):
         if wp not in ("None", "Subdomain", ""):
             causes.append(errors.unsupported_value("spec.wildcardPolicy", wp, ["None", "Subdomain"]))
         if wp == "Subdomain" and not host:
-            causes.append(errors.invalid_value("spec.wildcardPolicy", wp, "host name not specified for wildcard "
-                                                                         "policy"))
+            causes.append(errors.invalid_value("spec.wildcardPolicy", wp,
+                                               "host name not specified for wildcard policy"))
         return causes
 
 

@@ -248,7 +248,7 @@ def remove_condition(conditions: list[dict], ctype: str) -> None:
 def update_status_with_retry(api, rtype, namespace: str | None, name: str,
                              fn: Callable[[dict], None], attempts: int = 5) -> dict | None:
     """Read, let `fn` edit the object's status in place, write /status if it changed; retry conflicts."""
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         live = get_or_none(api, rtype, namespace, name)
         if live is None:
             return None

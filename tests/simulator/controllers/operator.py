@@ -276,7 +276,7 @@ class RegistryController(Controller):
         # --- storage sync (§3.1, §4)
         backends = st.configured_backends(spec.get("storage"))
         if not backends:
-            default, _, _ = st.platform_defaults(ptype, getattr(self.config, "openstack_swift", True))
+            default = st.platform_defaults(ptype, getattr(self.config, "openstack_swift", True))[0]
             if not default:
                 raise SyncError("storage backend not configured", permanent=True, reason="StorageNotConfigured")
             spec.setdefault("storage", {}).update(copy.deepcopy(default))
@@ -334,8 +334,8 @@ class RegistryController(Controller):
     def _apply_rbac(self, api) -> None:
         rules = [
             {"apiGroups": [""], "resources": ["limitranges", "resourcequotas"], "verbs": ["list"]},
-            {"apiGroups": ["", "image.openshift.io"], "resources": ["imagestreamimages", "imagestreams/layers",
-                                                                   "imagestreams/secrets"], "verbs": ["get"]},
+            {"apiGroups": ["", "image.openshift.io"],
+             "resources": ["imagestreamimages", "imagestreams/layers", "imagestreams/secrets"], "verbs": ["get"]},
             {"apiGroups": ["", "image.openshift.io"], "resources": ["imagestreams"], "verbs": ["get", "update"]},
             {"apiGroups": ["", "image.openshift.io"], "resources": ["imagestreamtags"], "verbs": ["delete"]},
             {"apiGroups": ["", "image.openshift.io"], "resources": ["images"],
@@ -611,7 +611,7 @@ class RegistryController(Controller):
             self.failures += 1
             raise Requeue(min(2.5 * 2 ** (self.failures - 1), 120.0)) from None
         self.failures = 0
-        for _ in range(5):
+        for _attempt in range(5):
             live = get_or_none(api, REGISTRY_CONFIGS, None, "cluster")
             if live is None:
                 return

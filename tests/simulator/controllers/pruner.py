@@ -117,7 +117,7 @@ class PrunerController(Controller):
         return {"apiVersion": "batch/v1", "kind": "CronJob",
                 "metadata": {"name": CRONJOB, "namespace": OPERAND_NS},
                 "spec": {"schedule": spec.get("schedule") or DEFAULT_SCHEDULE,
-                         "suspend": bool(spec.get("suspend") or False),
+                         "suspend": bool(spec.get("suspend")),
                          "concurrencyPolicy": "Forbid",
                          "startingDeadlineSeconds": 3600,
                          "successfulJobsHistoryLimit": 3 if s_hist is None else s_hist,

@@ -26,7 +26,7 @@ import json
 
 from ..errors import StatusError
 from .common import (CONFIGMAPS, DAEMONSETS, DEPLOYMENTS, NODES, PVCS, PVS, REPLICASETS, SECRETS, SERVICES,
-                     STATEFULSETS, STORAGECLASSES, find_condition, get_or_none, labels_match, list_items, now_ts,
+                     STATEFULSETS, STORAGECLASSES, find_condition, get_or_none, list_items, now_ts,
                      rfc3339, update_status_with_retry)
 from .manager import Controller, Requeue
 

@@ -49,25 +49,30 @@ class Kube:
     def req(self, method: str, path: str, body: Any = None, content_type: str = "application/json"):
         return self.raw.request(method, path, body, content_type=content_type)
 
+    def call(self, method: str, path: str, body: Any = None, content_type: str = "application/json"):
+        """(status code, parsed body) of one request."""
+        code, _headers, out = self.req(method, path, body, content_type=content_type)
+        return code, out
+
     def get(self, path: str) -> dict | None:
-        code, _, body = self.req("GET", path)
+        code, body = self.call("GET", path)
         if code == 404:
             return None
         assert code == 200, (path, code, body)
         return body
 
     def create(self, path: str, body: dict, expect: int = 201) -> dict:
-        code, _, out = self.req("POST", path, body)
+        code, out = self.call("POST", path, body)
         assert code == expect, (path, code, out)
         return out
 
     def merge(self, path: str, patch: dict, expect: int = 200) -> dict:
-        code, _, out = self.req("PATCH", path, patch, content_type="application/merge-patch+json")
+        code, out = self.call("PATCH", path, patch, content_type="application/merge-patch+json")
         assert code == expect, (path, code, out)
         return out
 
     def delete(self, path: str) -> tuple[int, Any]:
-        code, _, out = self.req("DELETE", path)
+        code, out = self.call("DELETE", path)
         return code, out
 
     def close(self) -> None:
@@ -86,13 +91,15 @@ def cond_summary(obj: dict | None, ctype: str) -> tuple:
     return c.get("status"), c.get("reason")
 
 
-def wait_for(server, fn: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Re-evaluate fn after each period of controller quiescence until it returns a truthy value."""
+def wait_for(server, fn: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+             until: Callable[[Any], Any] | None = None) -> Any:
+    """Re-evaluate fn after each period of controller quiescence until it returns a truthy value
+    (or, with `until`, a value for which until(value) is truthy; that value is returned)."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
         last = fn()
-        if last:
+        if (until(last) if until is not None else last):
             return last
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from ansible_collections.ocp.registry.tests.simulator.server import SimulatorServer
-from ansible_collections.ocp.registry.tests.simulator.tests.operator_helpers import (CO, CONFIG, IMAGES, NS, Kube, apis, cond, cond_summary, core, deployment,
-                               registry_ready, unb64, wait_config, wait_for)
+from ansible_collections.ocp.registry.tests.simulator.tests.operator_helpers import (
+    CO, IMAGES, NS, Kube, apis, cond, cond_summary, core, deployment, registry_ready, unb64, wait_config, wait_for)
 
 FINALIZER = "imageregistry.operator.openshift.io/finalizer"
 

@@ -255,8 +255,9 @@ def test_s3_user_secret_keys(simulator_factory):
     k.merge(core("secrets", NS, "image-registry-private-configuration-user"),
             {"stringData": {"REGISTRY_STORAGE_S3_SECRETKEY": "user-secret"}})
     wait_config(sim, k, lambda c: registry_ready(c) and progressing_error(c) is None, what="ready with user keys")
-    priv = wait_for(sim, lambda: (lambda s: s if "AKIAUSER" in unb64(s["data"]["credentials"]) else None)(
-        k.get(core("secrets", NS, "image-registry-private-configuration"))), what="user keys in private config")
+    priv = wait_for(sim, lambda: k.get(core("secrets", NS, "image-registry-private-configuration")),
+                    until=lambda s: "AKIAUSER" in unb64(s["data"]["credentials"]),
+                    what="user keys in private config")
     creds = unb64(priv["data"]["credentials"])
     assert creds == "[default]\naws_access_key_id = AKIAUSER\naws_secret_access_key = user-secret\n"
 
@@ -288,8 +289,9 @@ def test_removed_teardown(sim, k):
             core("configmaps", NS, "serviceca")]
     for path in kept:
         assert k.get(path) is not None, path
-    img = wait_for(sim, lambda: (lambda i: i if "internalRegistryHostname" not in (i.get("status") or {}) else None)(
-        k.get(IMAGES)), what="internal hostname cleared")
+    img = wait_for(sim, lambda: k.get(IMAGES),
+                   until=lambda i: "internalRegistryHostname" not in (i.get("status") or {}),
+                   what="internal hostname cleared")
     assert "externalRegistryHostnames" not in img["status"]
 
 

@@ -81,8 +81,9 @@ def test_pruner_spec_changes(sim, k):
     k.merge(PRUNER, {"spec": {"schedule": "30 2 * * 0", "suspend": True, "keepTagRevisions": 5,
                               "keepYoungerThanDuration": "2h", "logLevel": "Debug",
                               "successfulJobsHistoryLimit": 1, "failedJobsHistoryLimit": 2}})
-    p = wait_for(sim, lambda: (lambda p: p if cond_summary(p, "Scheduled") == ("False", "Suspended") else None)(
-        k.get(PRUNER)), what="suspended")
+    p = wait_for(sim, lambda: k.get(PRUNER),
+                 until=lambda p: cond_summary(p, "Scheduled") == ("False", "Suspended"),
+                 what="suspended")
     assert p["status"]["observedGeneration"] == p["metadata"]["generation"]
     cj = k.get(CRONJOB)
     assert cj["spec"]["schedule"] == "30 2 * * 0" and cj["spec"]["suspend"] is True
@@ -101,15 +102,15 @@ def test_failed_prune_job_degrades_the_clusteroperator(sim, k):
     wait_for(sim, lambda: pruner_ready(k))
     job = {"apiVersion": "batch/v1", "kind": "Job",
            "metadata": {"name": "image-pruner-1", "labels": {"created-by": "image-pruner"}},
-           "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never",
-                                                              "containers": [{"name": "p", "image": "cli"}]}}}}
+           "spec": {"backoffLimit": 0, "template": {"spec": {
+               "restartPolicy": "Never", "containers": [{"name": "p", "image": "cli"}]}}}}
     created = k.create(apis("batch", "jobs", NS), job)
     created["status"] = {"failed": 1, "conditions": [{"type": "Failed", "status": "True",
                                                       "reason": "BackoffLimitExceeded",
                                                       "message": "Job has reached the specified backoff limit"}]}
-    code, _, body = k.req("PUT", apis("batch", "jobs", NS, "image-pruner-1") + "/status", created)
+    code, body = k.call("PUT", apis("batch", "jobs", NS, "image-pruner-1") + "/status", created)
     assert code == 200, body
-    p = wait_for(sim, lambda: (lambda p: p if cond(p, "Failed").get("status") == "True" else None)(k.get(PRUNER)),
+    p = wait_for(sim, lambda: k.get(PRUNER), until=lambda p: cond(p, "Failed").get("status") == "True",
                  what="pruner Failed")
     assert cond_summary(p, "Failed") == ("True", "BackoffLimitExceeded")
     assert cond_summary(p, "Degraded") == ("True", "JobFailed")
@@ -136,8 +137,9 @@ def test_ca_configmaps(sim, k):
                                                       "metadata": {"name": "extra-ca"},
                                                       "data": {"mirror.example.test..5000": "PEM"}})
     k.merge(IMAGES, {"spec": {"additionalTrustedCA": {"name": "extra-ca"}}})
-    data = wait_for(sim, lambda: (lambda d: d if "mirror.example.test..5000" in d else None)(
-        k.get(core("configmaps", NS, "image-registry-certificates"))["data"]), what="extra CA")
+    data = wait_for(sim, lambda: k.get(core("configmaps", NS, "image-registry-certificates"))["data"],
+                    until=lambda d: "mirror.example.test..5000" in d,
+                    what="extra CA")
     assert data["mirror.example.test..5000"] == "PEM" and len(data) == 3
     wait_for(sim, lambda: k.get(core("configmaps", "openshift-config-managed", "image-registry-ca"))["data"] == data)
 
@@ -150,6 +152,7 @@ def test_s3_trusted_ca_goes_into_the_certificates(simulator_factory):
                                                       "metadata": {"name": "s3-ca"},
                                                       "data": {"ca-bundle.crt": "S3 CA PEM"}})
     k.merge(CONFIG, {"spec": {"storage": {"s3": {"trustedCA": {"name": "s3-ca"}}}}})
-    data = wait_for(sim, lambda: (lambda d: d if "storage-ca-bundle.pem" in d else None)(
-        k.get(core("configmaps", NS, "image-registry-certificates"))["data"]), what="storage CA bundle")
+    data = wait_for(sim, lambda: k.get(core("configmaps", NS, "image-registry-certificates"))["data"],
+                    until=lambda d: "storage-ca-bundle.pem" in d,
+                    what="storage CA bundle")
     assert data["storage-ca-bundle.pem"] == "S3 CA PEM"

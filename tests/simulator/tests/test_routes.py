@@ -69,20 +69,20 @@ def test_host_defaulting_and_admission(sim, k):
     assert ing["conditions"][0]["status"] == "True"
     # clearing the host on update keeps it
     r["spec"]["host"] = ""
-    code, _, upd = k.req("PUT", route("web", "default"), r)
+    code, upd = k.call("PUT", route("web", "default"), r)
     assert code == 200 and upd["spec"]["host"] == f"web-default.{DOMAIN}"
 
 
 def test_tls_rules(sim, k):
     base = routes_in("default")
     cert, key = pem_pair("x.example.test")
-    code, _, body = k.req("POST", base, new_route("pt", tls={"termination": "passthrough", "certificate": cert}))
+    code, body = k.call("POST", base, new_route("pt", tls={"termination": "passthrough", "certificate": cert}))
     assert code == 422, body
     assert body["reason"] == "Invalid"
-    code, _, body = k.req("POST", base, new_route("edge", tls={"termination": "edge",
-                                                                 "destinationCACertificate": cert}))
+    edge = new_route("edge", tls={"termination": "edge", "destinationCACertificate": cert})
+    code, body = k.call("POST", base, edge)
     assert code == 422, body
-    code, _, body = k.req("POST", base, new_route("bad", tls={"termination": "bogus"}))
+    code, body = k.call("POST", base, new_route("bad", tls={"termination": "bogus"}))
     assert code == 422, body
     # reencrypt may carry a destination CA; edge may carry a key pair
     k.create(base, new_route("re", tls={"termination": "reencrypt", "destinationCACertificate": cert}))
@@ -126,8 +126,9 @@ def test_default_route_and_external_hostnames(sim, k):
     # extra routes: default-route first, the rest sorted
     k.merge(CONFIG, {"spec": {"routes": [{"name": "zz", "hostname": "zz.example.test"},
                                          {"name": "aa", "hostname": "aa.example.test"}]}})
-    hosts = wait_for(sim, lambda: (lambda h: h if h and len(h) == 3 else None)(
-        (k.get(IMAGES).get("status") or {}).get("externalRegistryHostnames")), what="3 hostnames")
+    hosts = wait_for(sim, lambda: (k.get(IMAGES).get("status") or {}).get("externalRegistryHostnames"),
+                     until=lambda h: h and len(h) == 3,
+                     what="3 hostnames")
     assert hosts == [f"default-route-openshift-image-registry.{DOMAIN}", "aa.example.test", "zz.example.test"]
     # routes no longer wanted are deleted
     k.merge(CONFIG, {"spec": {"defaultRoute": False, "routes": None}})
@@ -143,7 +144,7 @@ def test_spec_routes_secret(sim, k):
     cfg = wait_config(sim, k, lambda c: cond_summary(c, "Progressing") == ("True", "Error"), what="missing secret")
     assert cond(cfg, "Progressing")["message"] == 'Unable to apply resources: secrets "public-tls" not found'
     cert, key = pem_pair("registry.example.test")
-    ca, _ = pem_pair("ca.example.test")
+    ca = pem_pair("ca.example.test")[0]
     k.create(core("secrets", NS), {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "public-tls"},
                                    "data": {"tls.crt": b64(cert), "tls.key": b64(key), "tls.cacrt": b64(ca)}})
     r = wait_for(sim, lambda: admitted(k, route("public")), what="public route")

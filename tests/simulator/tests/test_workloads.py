@@ -68,8 +68,9 @@ def test_template_change_is_a_new_rollout(sim, k):
     d1 = wait_for(sim, lambda: complete(k, "web"))
     k.merge(apis("apps", "deployments", NS, "web"),
             {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "quay.example.test/web:2"}]}}}})
-    d2 = wait_for(sim, lambda: (lambda d: d if d and d["metadata"]["generation"] > d1["metadata"]["generation"]
-                                else None)(complete(k, "web")), what="second rollout")
+    d2 = wait_for(sim, lambda: complete(k, "web"),
+                  until=lambda d: d and d["metadata"]["generation"] > d1["metadata"]["generation"],
+                  what="second rollout")
     assert d2["status"]["observedGeneration"] == d1["status"]["observedGeneration"] + 1
     rs = {r["metadata"]["name"]: r["spec"]["replicas"] for r in k.get(apis("apps", "replicasets", NS))["items"]}
     assert sorted(rs.values()) == [0, 2]            # the old ReplicaSet is scaled down
@@ -88,8 +89,8 @@ def test_unavailable_annotation_is_injectable(sim, k):
     sim.wait_idle()
     d = k.get(apis("apps", "deployments", NS, "web"))
     assert d["status"]["availableReplicas"] == 0
-    assert (cond(d, "Available")["status"], cond(d, "Available")["reason"]) == ("False",
-                                                                                 "MinimumReplicasUnavailable")
+    assert (cond(d, "Available")["status"], cond(d, "Available")["reason"]) == (
+        "False", "MinimumReplicasUnavailable")
     assert cond(d, "Progressing")["reason"] == "ReplicaSetUpdated"
     k.merge(apis("apps", "deployments", NS, "web"),
             {"metadata": {"annotations": {"simulator.ocp.registry/unavailable": "deadline"}}})
@@ -103,21 +104,21 @@ def test_unavailable_annotation_is_injectable(sim, k):
 def test_workload_validation(sim, k):
     body = deploy_body()
     del body["spec"]["template"]["spec"]["containers"][0]["image"]
-    code, _, out = k.req("POST", DEPLOYS, body)
+    code, out = k.call("POST", DEPLOYS, body)
     assert code == 422 and out["details"]["causes"][0]["field"] == "spec.template.spec.containers[0].image"
     body = deploy_body()
     body["spec"]["selector"] = {"matchLabels": {"app": "other"}}
-    code, _, out = k.req("POST", DEPLOYS, body)
+    code, out = k.call("POST", DEPLOYS, body)
     assert code == 422 and "`selector` does not match template `labels`" in out["message"]
     body = deploy_body()
     body["spec"]["template"]["spec"]["containers"].append({"name": "c", "image": "x"})
-    code, _, out = k.req("POST", DEPLOYS, body)
+    code, out = k.call("POST", DEPLOYS, body)
     assert code == 422 and "Duplicate value" in out["message"]
     k.create(DEPLOYS, deploy_body())
-    code, _, out = k.req("PATCH", apis("apps", "deployments", NS, "web"),
-                         {"spec": {"selector": {"matchLabels": {"app": "web", "x": "y"}},
-                                   "template": {"metadata": {"labels": {"x": "y"}}}}},
-                         content_type="application/merge-patch+json")
+    code, out = k.call("PATCH", apis("apps", "deployments", NS, "web"),
+                       {"spec": {"selector": {"matchLabels": {"app": "web", "x": "y"}},
+                                 "template": {"metadata": {"labels": {"x": "y"}}}}},
+                       content_type="application/merge-patch+json")
     assert code == 422 and "field is immutable" in out["message"]
 
 
@@ -135,8 +136,9 @@ def test_statefulset_daemonset_cronjob(sim, k):
                                 "spec": {"containers": [{"name": "a", "image": "agent:1"}]}}}}
     k.create(apis("apps", "daemonsets", NS), ds)
     # masters are tainted NoSchedule: only the two workers run it
-    out = wait_for(sim, lambda: (lambda s: s if s.get("numberAvailable") == 2 else None)(
-        k.get(apis("apps", "daemonsets", NS, "agent")).get("status") or {}), what="ds")
+    out = wait_for(sim, lambda: k.get(apis("apps", "daemonsets", NS, "agent")).get("status") or {},
+                   until=lambda s: s.get("numberAvailable") == 2,
+                   what="ds")
     assert out["desiredNumberScheduled"] == 2
     cj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
           "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": {"spec": {
@@ -145,7 +147,7 @@ def test_statefulset_daemonset_cronjob(sim, k):
     assert out["spec"]["concurrencyPolicy"] == "Allow" and out["spec"]["failedJobsHistoryLimit"] == 1
     cj["metadata"]["name"] = "bad"
     cj["spec"]["schedule"] = "every minute"
-    code, _, _ = k.req("POST", apis("batch", "cronjobs", NS), cj)
+    code, _body = k.call("POST", apis("batch", "cronjobs", NS), cj)
     assert code == 422
 
 
@@ -160,29 +162,31 @@ def test_pvc_binding(sim, k):
     k.create(core("persistentvolumeclaims", NS), pvc_body("a"))
     k.create(core("persistentvolumeclaims", NS), pvc_body("b", cls="ovirt-csi-sc", modes=("ReadWriteMany",)))
     k.create(core("persistentvolumeclaims", NS), pvc_body("c", cls="nope"))
-    a = wait_for(sim, lambda: (lambda p: p if p["status"].get("phase") == "Bound" else None)(
-        k.get(core("persistentvolumeclaims", NS, "a"))), what="a bound")
+    a = wait_for(sim, lambda: k.get(core("persistentvolumeclaims", NS, "a")),
+                 until=lambda p: p["status"].get("phase") == "Bound",
+                 what="a bound")
     assert a["spec"]["storageClassName"] == "standard-csi"
     assert a["status"]["capacity"] == {"storage": "1Gi"} and a["status"]["accessModes"] == ["ReadWriteOnce"]
     pv = k.get(core("persistentvolumes", name=a["spec"]["volumeName"]))
     assert pv["spec"]["claimRef"]["name"] == "a"
-    b = wait_for(sim, lambda: (lambda p: p if p["status"].get("phase") == "Bound" else None)(
-        k.get(core("persistentvolumeclaims", NS, "b"))), what="b bound")
+    b = wait_for(sim, lambda: k.get(core("persistentvolumeclaims", NS, "b")),
+                 until=lambda p: p["status"].get("phase") == "Bound",
+                 what="b bound")
     assert b["status"]["accessModes"] == ["ReadWriteMany"]
     sim.wait_idle()
     assert k.get(core("persistentvolumeclaims", NS, "c"))["status"]["phase"] == "Pending"
     # spec is immutable except the storage request of a bound claim
-    code, _, out = k.req("PATCH", core("persistentvolumeclaims", NS, "a"),
-                         {"spec": {"accessModes": ["ReadWriteMany"]}}, content_type="application/merge-patch+json")
+    code, out = k.call("PATCH", core("persistentvolumeclaims", NS, "a"),
+                       {"spec": {"accessModes": ["ReadWriteMany"]}}, content_type="application/merge-patch+json")
     assert code == 422 and "spec is immutable after creation" in out["message"]
     k.merge(core("persistentvolumeclaims", NS, "a"), {"spec": {"resources": {"requests": {"storage": "2Gi"}}}})
     wait_for(sim, lambda: k.get(core("persistentvolumeclaims", NS, "a"))["status"]["capacity"]["storage"] == "2Gi",
              what="expanded")
-    code, _, out = k.req("PATCH", core("persistentvolumeclaims", NS, "c"),
-                         {"spec": {"resources": {"requests": {"storage": "2Gi"}}}},
-                         content_type="application/merge-patch+json")
+    code, out = k.call("PATCH", core("persistentvolumeclaims", NS, "c"),
+                       {"spec": {"resources": {"requests": {"storage": "2Gi"}}}},
+                       content_type="application/merge-patch+json")
     assert code == 422      # not bound: no resize
-    code, _, out = k.req("POST", core("persistentvolumeclaims", NS), pvc_body("d", modes=()))
+    code, out = k.call("POST", core("persistentvolumeclaims", NS), pvc_body("d", modes=()))
     assert code == 422 and "at least 1 access mode is required" in out["message"]
 
 
@@ -193,21 +197,21 @@ def test_secret_rules(sim, k):
     assert out["type"] == "Opaque"
     assert "stringData" not in out
     assert out["data"] == {"user": b64("alice"), "pw": b64("x")}
-    code, _, body = k.req("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s2"},
-                                         "data": {"k": "not base64!"}})
+    code, body = k.call("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s2"},
+                                       "data": {"k": "not base64!"}})
     assert code == 400 and "illegal base64 data" in body["message"]
-    code, _, body = k.req("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s3"},
-                                         "type": "kubernetes.io/tls", "stringData": {"tls.crt": "x"}})
+    code, body = k.call("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s3"},
+                                       "type": "kubernetes.io/tls", "stringData": {"tls.crt": "x"}})
     assert code == 422 and body["details"]["causes"][0]["field"] == "data[tls.key]"
-    code, _, body = k.req("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s4"},
-                                         "type": "kubernetes.io/dockerconfigjson",
-                                         "stringData": {".dockerconfigjson": "{not json"}})
+    code, body = k.call("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s4"},
+                                       "type": "kubernetes.io/dockerconfigjson",
+                                       "stringData": {".dockerconfigjson": "{not json"}})
     assert code == 422
-    code, _, body = k.req("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s5"},
-                                         "stringData": {"bad key": "x"}})
+    code, body = k.call("POST", path, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s5"},
+                                       "stringData": {"bad key": "x"}})
     assert code == 422 and "a valid config key" in body["message"]
-    code, _, body = k.req("PATCH", core("secrets", NS, "s1"), {"type": "kubernetes.io/tls"},
-                          content_type="application/merge-patch+json")
+    code, body = k.call("PATCH", core("secrets", NS, "s1"), {"type": "kubernetes.io/tls"},
+                        content_type="application/merge-patch+json")
     assert code == 422 and "field is immutable" in body["message"]
     merged = k.merge(core("secrets", NS, "s1"), {"stringData": {"user": "bob"}})
     assert base64.b64decode(merged["data"]["user"]) == b"bob" and "stringData" not in merged
@@ -228,10 +232,10 @@ def test_service_cluster_ip_and_serving_cert(sim, k):
     live = k.get(core("services", NS, "api"))
     live["spec"].pop("clusterIP")
     live["spec"].pop("clusterIPs")
-    code, _, upd = k.req("PUT", core("services", NS, "api"), live)
+    code, upd = k.call("PUT", core("services", NS, "api"), live)
     assert code == 200 and upd["spec"]["clusterIP"] == ip
-    code, _, body = k.req("PATCH", core("services", NS, "api"), {"spec": {"clusterIP": "172.30.99.99"}},
-                          content_type="application/merge-patch+json")
+    code, body = k.call("PATCH", core("services", NS, "api"), {"spec": {"clusterIP": "172.30.99.99"}},
+                        content_type="application/merge-patch+json")
     assert code == 422
     secret = wait_for(sim, lambda: k.get(core("secrets", NS, "api-tls")), what="serving cert")
     assert secret["type"] == "kubernetes.io/tls"
@@ -252,17 +256,17 @@ def test_service_cluster_ip_and_serving_cert(sim, k):
 def test_terminating_namespace_refuses_new_content(sim, k):
     k.create(core("namespaces"), {"apiVersion": "v1", "kind": "Namespace",
                                   "metadata": {"name": "doomed", "finalizers": ["test/hold"]}})
-    code, _ = k.delete(core("namespaces", name="doomed"))
+    code, _out = k.delete(core("namespaces", name="doomed"))
     assert code == 200
     ns = k.get(core("namespaces", name="doomed"))
     assert ns["metadata"]["deletionTimestamp"]
-    code, _, body = k.req("POST", core("configmaps", "doomed"), {"apiVersion": "v1", "kind": "ConfigMap",
-                                                                  "metadata": {"name": "x"}})
+    code, body = k.call("POST", core("configmaps", "doomed"), {"apiVersion": "v1", "kind": "ConfigMap",
+                                                               "metadata": {"name": "x"}})
     assert code == 403
     assert body["message"].endswith("unable to create new content in namespace doomed because it is being "
                                     "terminated")
-    code, _, _ = k.req("POST", core("configmaps", "missing"), {"apiVersion": "v1", "kind": "ConfigMap",
-                                                               "metadata": {"name": "x"}})
+    code, _body = k.call("POST", core("configmaps", "missing"), {"apiVersion": "v1", "kind": "ConfigMap",
+                                                                 "metadata": {"name": "x"}})
     assert code == 404
 
 
@@ -286,8 +290,9 @@ def test_pvc_without_class_waits_for_a_default_class(sim, k):
     # an explicitly empty class means "no class": it never gets one
     k.create(core("persistentvolumeclaims", NS), pvc_body("none", cls=""))
     k.merge(sc, {"metadata": {"annotations": live["metadata"]["annotations"]}})
-    bound = wait_for(sim, lambda: (lambda p: p if p["status"].get("phase") == "Bound" else None)(
-        k.get(core("persistentvolumeclaims", NS, "late"))), what="bound after a default class appears")
+    bound = wait_for(sim, lambda: k.get(core("persistentvolumeclaims", NS, "late")),
+                     until=lambda p: p["status"].get("phase") == "Bound",
+                     what="bound after a default class appears")
     assert bound["spec"]["storageClassName"] == "standard-csi"
     none = k.get(core("persistentvolumeclaims", NS, "none"))
     assert none["spec"]["storageClassName"] == "" and none["status"]["phase"] == "Pending"
