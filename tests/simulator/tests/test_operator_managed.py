@@ -538,3 +538,37 @@ def test_negative_replicas_fail_verification(sim, k):
     assert cond_summary(cfg, "Available") == ("False", "VerificationFailed")
     assert cond(cfg, "Available")["message"] == "Error: replicas must be greater than or equal to 0"
     assert k.get(deployment()) is None
+
+
+def test_node_ca_apply_failures_degrade_after_two_minutes(sim, k, monkeypatch):
+    from ansible_collections.ocp.registry.tests.simulator.errors import StatusError
+    clock = {"t": sim.config.clock()}
+    sim.config.clock = lambda: clock["t"]
+    real_create = sim.api.create
+
+    def failing_create(rt, namespace, obj, *args, **kwargs):
+        if getattr(rt, "plural", None) == "daemonsets":
+            raise StatusError(500, "InternalError", "Internal error occurred: admission webhook timed out")
+        return real_create(rt, namespace, obj, *args, **kwargs)
+    monkeypatch.setattr(sim.api, "create", failing_create)
+    k.delete(apis("apps", "daemonsets", NS, "node-ca"))
+    cfg = wait_config(sim, k, lambda c: cond(c, "NodeCADaemonAvailable").get("reason") == "NotFound")
+    assert cond(cfg, "NodeCADaemonControllerDegraded")["status"] == "False"      # within the 2-minute grace
+    clock["t"] += 121
+    ctl = next(c for c in sim.manager.controllers if c.name == "node-ca")
+    sim.manager.enqueue(ctl, "node-ca", 0)
+    cfg = wait_config(sim, k, lambda c: cond(c, "NodeCADaemonControllerDegraded").get("status") == "True")
+    assert cond(cfg, "NodeCADaemonControllerDegraded")["reason"] == "Error"
+
+    def co_degraded():
+        co = k.get(CO)
+        return co if cond(co, "Degraded").get("status") == "True" else None
+    co = wait_for(sim, co_degraded, what="ClusterOperator Degraded")
+    assert cond(co, "Degraded")["reason"] == "NodeCADaemonControllerError::Removed"
+    assert ("NodeCADaemonControllerDegraded: Internal error occurred: admission webhook timed out"
+            in cond(co, "Degraded")["message"].split("\n"))
+    assert cond_summary(co, "Available") == ("False", "NodeCADaemonNotFound::Removed")
+    monkeypatch.setattr(sim.api, "create", real_create)
+    sim.manager.enqueue(ctl, "node-ca", 0)
+    wait_config(sim, k, lambda c: cond(c, "NodeCADaemonControllerDegraded").get("status") == "False"
+                and cond(c, "NodeCADaemonAvailable").get("status") == "True", what="node-ca back")
