@@ -154,12 +154,15 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
     if plan.item.get("reimport"):
         names += [t.get("name") for t in stored_tags if t.get("name") not in names]
     before = {n: (IS.current_event(plan.live, n) or {}).get("image") for n in names}
+    repo_prefix = ((plan.item.get("import_repository") or {}).get("from_image") or "\0") + ":"
     images = []
     for name in names:
         merged = by_name.get(name) or next((t for t in plan.tags if t["name"] == name), None)
         if merged is None:
             continue
         importable = (merged.get("from") or {}).get("kind") == "DockerImage" and not merged.get("reference")
+        if importable and plan.repo_due and merged["from"]["name"].startswith(repo_prefix):
+            continue    # the repository import below covers it
         if importable and (plan.item.get("reimport") or IS.tag_changed_for_import(live_tags, merged)
                            or IS.import_pending(plan.stored or plan.live, name)):
             images.append(ISI.image_spec(merged["from"]["name"], name, merged))

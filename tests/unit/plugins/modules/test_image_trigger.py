@@ -157,6 +157,7 @@ def test_seed_003_import_all_trigger_reimport_rollback(run, simulator, docker_re
     assert new != old
     res = run("imagestream", reimport=True, **stream)
     assert res["changed"] and res["imports"][0]["digest"] == new and res["imports"][0]["previous_digest"] == old
+    assert len(res["imports"]) == 1          # the repository import covers tag 8; it is not imported twice
     simulator.wait_idle(10)
     assert image_of(simulator, "demo", "myapp") == "%s@%s" % (repo, new)
 
