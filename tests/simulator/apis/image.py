@@ -52,6 +52,101 @@ _DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9
 
 
 # ------------------------------------------------------------------------------------------------
+# JSON decoding into the Go types: a wrong JSON type is a 400 from the decoder, before any validation
+_MAP = "map[string]string"
+_OBJREF = {"kind": str, "name": str, "namespace": str, "apiVersion": str, "uid": str, "resourceVersion": str,
+           "fieldPath": str}
+_IMPORT_POLICY = {"insecure": bool, "scheduled": bool, "importMode": str}
+_REF_POLICY = {"type": str}
+_TAGREF = {"name": str, "annotations": _MAP, "from": _OBJREF, "reference": bool, "generation": int,
+           "importPolicy": _IMPORT_POLICY, "referencePolicy": _REF_POLICY}
+_META = {"name": str, "generateName": str, "namespace": str, "uid": str, "resourceVersion": str,
+         "labels": _MAP, "annotations": _MAP}
+_IS_SPEC = {"lookupPolicy": {"local": bool}, "dockerImageRepository": str, "tags": [_TAGREF]}
+_EVENT = {"created": str, "dockerImageReference": str, "image": str, "generation": int}
+_COND = {"type": str, "status": str, "lastTransitionTime": str, "reason": str, "message": str, "generation": int}
+_IS_STATUS = {"dockerImageRepository": str, "publicDockerImageRepository": str,
+              "tags": [{"tag": str, "items": [_EVENT], "conditions": [_COND]}]}
+_IMAGE = {"metadata": _META, "dockerImageReference": str, "dockerImageMetadata": dict,
+          "dockerImageMetadataVersion": str, "dockerImageManifest": str, "dockerImageManifestMediaType": str,
+          "dockerImageConfig": str,
+          "dockerImageLayers": [{"name": str, "size": int, "mediaType": str}],
+          "dockerImageManifests": [{"digest": str, "mediaType": str, "manifestSize": int, "architecture": str,
+                                    "os": str, "variant": str}]}
+_ISI = {"metadata": _META, "spec": {
+    "import": bool,
+    "images": [{"from": _OBJREF, "to": {"name": str}, "importPolicy": _IMPORT_POLICY,
+                "referencePolicy": _REF_POLICY, "includeManifest": bool}],
+    "repository": {"from": _OBJREF, "importPolicy": _IMPORT_POLICY, "referencePolicy": _REF_POLICY,
+                   "includeManifest": bool}}}
+_ISTAG = {"metadata": _META, "tag": _TAGREF}
+_IMAGETAG = {"metadata": _META, "spec": _TAGREF}
+_ISM = {"metadata": _META, "tag": str, "image": _IMAGE}
+
+_GO_NAMES = {str: "string", bool: "bool", int: "int64", dict: "object", _MAP: _MAP}
+
+
+def _json_type(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def _go_type(schema: Any) -> str:
+    if isinstance(schema, list):
+        return "[]" + _go_type(schema[0])
+    if isinstance(schema, dict):
+        return "struct"
+    return _GO_NAMES.get(schema, str(schema))
+
+
+def check_types(value: Any, schema: Any, kind: str, path: str = "") -> None:
+    """Raise 400 like encoding/json does when a value cannot be decoded into the Go field; null is fine."""
+    if value is None:
+        return
+
+    def fail():
+        raise errors.bad_request(f"json: cannot unmarshal {_json_type(value)} into Go struct field {kind}"
+                                 f"{'.' + path if path else ''} of type {_go_type(schema)}")
+
+    if schema is _MAP:
+        if not isinstance(value, dict) or any(not isinstance(v, str) for v in value.values() if v is not None):
+            fail()
+    elif schema is dict:
+        if not isinstance(value, dict):
+            fail()
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            fail()
+        for i, item in enumerate(value):
+            if item is None and isinstance(schema[0], dict):
+                value[i] = {}      # a null list element decodes to the struct's zero value
+            check_types(value[i], schema[0], kind, path)
+    elif isinstance(schema, dict):
+        if not isinstance(value, dict):
+            fail()
+        for k, sub in schema.items():
+            if k in value:
+                check_types(value[k], sub, kind, f"{path}.{k}" if path else k)
+    elif schema is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (isinstance(value, float) and not value.is_integer()):
+            fail()
+    elif schema is bool:
+        if not isinstance(value, bool):
+            fail()
+    elif schema is str:
+        if not isinstance(value, str):
+            fail()
+
+
+# ------------------------------------------------------------------------------------------------
 # small accessors
 def spec_tags(stream: dict) -> list[dict]:
     spec = stream.get("spec") or {}
@@ -281,6 +376,7 @@ class ImageStreamStrategy(Strategy):
                 del t["reference"]
 
     def prepare_create(self, ctx, obj):
+        check_types(obj.get("spec"), _IS_SPEC, "ImageStream", "spec")
         self._default_spec(ctx, obj)
         gen = int(obj["metadata"].get("generation") or 1)
         for t in spec_tags(obj):
@@ -289,6 +385,7 @@ class ImageStreamStrategy(Strategy):
         self._resolve_tags(ctx, obj, None)
 
     def prepare_update(self, ctx, new, old):
+        check_types(new.get("spec"), _IS_SPEC, "ImageStream", "spec")
         self._default_spec(ctx, new)
         old_tags = {t.get("name"): t for t in spec_tags(old)}
         for t in spec_tags(new):
@@ -312,6 +409,7 @@ class ImageStreamStrategy(Strategy):
         self._resolve_tags(ctx, new, old, only=set(changed))
 
     def prepare_status_update(self, ctx, new, old):
+        check_types(new.get("status"), _IS_STATUS, "ImageStream", "status")
         status = new.get("status")
         if not isinstance(status, dict):
             status = new["status"] = {}
@@ -597,6 +695,7 @@ def stream_layers(ctx: Context, stream: dict) -> dict:
 # Image (cluster-scoped)
 class ImageStrategy(Strategy):
     def prepare_create(self, ctx, obj):
+        check_types({k: v for k, v in obj.items() if k != "metadata"}, _IMAGE, "Image")
         obj.setdefault("dockerImageMetadataVersion", "1.0")
         meta = obj.get("dockerImageMetadata")
         if isinstance(meta, dict):
@@ -604,6 +703,7 @@ class ImageStrategy(Strategy):
             meta.setdefault("apiVersion", "image.openshift.io/1.0")
 
     def prepare_update(self, ctx, new, old):
+        check_types({k: v for k, v in new.items() if k != "metadata"}, _IMAGE, "Image")
         new.setdefault("dockerImageMetadataVersion", old.get("dockerImageMetadataVersion", "1.0"))
 
     def validate(self, ctx, obj, old=None):
@@ -667,9 +767,11 @@ def _get_stream(ctx: Context, namespace: str, name: str) -> dict | None:
         raise
 
 
-def _check_kind(body: Any, rt) -> dict:
+def _check_kind(body: Any, rt, schema: dict | None = None) -> dict:
     if not isinstance(body, dict):
         raise errors.bad_request("the body of the request must be a JSON object")
+    if schema is not None:
+        check_types(body, schema, rt.kind)
     body = copy.deepcopy(body)
     if body.get("kind") and body["kind"] != rt.kind:
         raise errors.bad_request(f'the object provided is unrecognized (must be of type {rt.kind}): '
@@ -768,7 +870,7 @@ class ImageStreamTagHandler(VirtualHandler):
     def _apply(self, ctx, namespace, name, body, dry_run, create: bool) -> dict:
         stream_name, tag = _istag_name_or_400(name)
         _require_namespace(ctx, namespace)
-        body = _check_kind(body, ISTAGS)
+        body = _check_kind(body, ISTAGS, _ISTAG)
         _check_ns(body, namespace)
         bmd = body["metadata"]
         if bmd.get("name") and bmd["name"] != name:
@@ -855,6 +957,7 @@ class ImageStreamTagHandler(VirtualHandler):
     def create(self, ctx, namespace, body, dry_run=False):
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
+        check_types(body, _ISTAG, "ImageStreamTag")
         name = (body.get("metadata") or {}).get("name") or ""
         if not name:
             raise errors.invalid(ISTAGS, "", [errors.required_value("metadata.name")])
@@ -937,7 +1040,7 @@ class ImageTagHandler(VirtualHandler):
 
     def _write(self, ctx, namespace, name, body, dry_run, create):
         stream_name, tag = _istag_name_or_400(name)
-        body = _check_kind(body, IMAGETAGS)
+        body = _check_kind(body, IMAGETAGS, _IMAGETAG)
         spec = body.get("spec")
         if not isinstance(spec, dict):
             raise errors.invalid(IMAGETAGS, name, [errors.required_value("spec")])
@@ -955,7 +1058,10 @@ class ImageTagHandler(VirtualHandler):
         return self.view(ctx, stream, tag)
 
     def create(self, ctx, namespace, body, dry_run=False):
-        name = ((body or {}).get("metadata") or {}).get("name") or ""
+        if not isinstance(body, dict):
+            raise errors.bad_request("the body of the request must be a JSON object")
+        check_types(body, _IMAGETAG, "ImageTag")
+        name = (body.get("metadata") or {}).get("name") or ""
         return self._write(ctx, namespace, name, body, dry_run, True)
 
     def update(self, ctx, namespace, name, body, dry_run=False):
@@ -996,7 +1102,7 @@ class ImageStreamImageHandler(VirtualHandler):
 # imagestreammappings (what the integrated registry posts after a push)
 class ImageStreamMappingHandler(VirtualHandler):
     def create(self, ctx, namespace, body, dry_run=False):
-        body = _check_kind(body, ISMAPPINGS)
+        body = _check_kind(body, ISMAPPINGS, _ISM)
         _require_namespace(ctx, namespace)
         name = body["metadata"].get("name") or ""
         image = body.get("image")
@@ -1106,9 +1212,12 @@ class ImageStreamImportHandler(VirtualHandler):
         if not isinstance(spec, dict):
             spec = isi["spec"] = {}
         mode = default_import_mode(ctx, cfg)
+        if spec.get("images"):
+            spec["images"] = [i if isinstance(i, dict) else {} for i in spec["images"]]   # null -> zero value
         for item in spec.get("images") or []:
-            if not isinstance(item, dict):
-                continue
+            for k in ("importPolicy", "referencePolicy"):
+                if not isinstance(item.get(k), dict):
+                    item[k] = {}
             frm = item.get("from") or {}
             if item.get("to") is None and frm.get("kind") == "DockerImage" and frm.get("name"):
                 try:
@@ -1125,6 +1234,9 @@ class ImageStreamImportHandler(VirtualHandler):
                 rp["type"] = "Source"
         repo = spec.get("repository")
         if isinstance(repo, dict):
+            for k in ("importPolicy", "referencePolicy"):
+                if not isinstance(repo.get(k), dict):
+                    repo[k] = {}
             ip = repo.setdefault("importPolicy", {})
             if not ip.get("importMode"):
                 ip["importMode"] = mode
@@ -1220,7 +1332,7 @@ class ImageStreamImportHandler(VirtualHandler):
         return {"metadata": {}, "status": "Success"}, res.image, res.manifests
 
     def create(self, ctx, namespace, body, dry_run=False):
-        isi = _check_kind(body, ISIMPORTS)
+        isi = _check_kind(body, ISIMPORTS, _ISI)
         _require_namespace(ctx, namespace)
         _check_ns(isi, namespace)
         cfg = cluster_image_config(ctx)

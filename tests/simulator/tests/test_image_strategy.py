@@ -484,3 +484,32 @@ def test_istag_delete_of_a_tracking_tag(api):
     s = api.get(IS, NS, "app")
     assert tag_of(s, "prod") is None and im.find_status_tag(s, "prod") is None
     assert items(s, "latest")[0]["image"] == D1
+
+
+@pytest.mark.parametrize("rt,body", [
+    (IS, {"metadata": {"name": "t1"}, "spec": {"tags": "latest"}}),
+    (IS, {"metadata": {"name": "t2"}, "spec": {"tags": [{"name": "a", "generation": "1"}]}}),
+    (IS, {"metadata": {"name": "t3"}, "spec": {"lookupPolicy": {"local": "true"}}}),
+    (im.ISIMPORTS, {"metadata": {"name": "t4"}, "spec": {"images": {"from": {}}}}),
+    (im.ISIMPORTS, {"metadata": {"name": ["x"]}, "spec": {"images": []}}),
+    (im.ISTAGS, {"metadata": {"name": "t5:x"}, "tag": {"from": "quay.io/a/b:1"}}),
+    (im.ISMAPPINGS, {"metadata": {"name": "t6"}, "tag": 1, "image": {}}),
+    (im.IMAGES, {"metadata": {"name": D1}, "dockerImageReference": "a/b@" + D1,
+                 "dockerImageLayers": [{"name": "x", "size": "big"}]}),
+])
+def test_wrong_json_types_are_bad_requests(api, rt, body):
+    with pytest.raises(StatusError) as e:
+        api.create(rt, None if rt is im.IMAGES else NS, body)
+    assert e.value.code == 400
+    assert e.value.message.startswith("json: cannot unmarshal")
+
+
+def test_null_list_elements_decode_to_zero_values(api):
+    s = stream(api, tags=[docker_tag("a", "quay.io/x/a:1", reference=True)])
+    body = copy.deepcopy(s)
+    body["status"]["tags"].append(None)     # an empty NamedTagEventList: no items, so it is dropped
+    out = api.update(IS, NS, "app", body, subresource="status")
+    assert [t["tag"] for t in out["status"]["tags"]] == ["a"]
+    with pytest.raises(StatusError) as e:   # a zero-value image spec has no DockerImage source
+        api.create(im.ISIMPORTS, NS, {"metadata": {"name": "z"}, "spec": {"images": [None]}})
+    assert ("spec.images[0].from.kind", "FieldValueInvalid") in causes_of(e)
