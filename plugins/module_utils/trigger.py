@@ -317,10 +317,34 @@ def run(module) -> dict:
             if attempt == 2:
                 raise
             obj = client.get(res, params["name"], namespace=namespace)
+    if patch is not None and params["state"] == "present":
+        _warn_unresolvable(module, client, params, namespace)
     out = {"changed": patch is not None, "triggers": _summary(kind, after, namespace)}
     if module._diff:
         out["diff"] = {"before": _view(kind, before), "after": _view(kind, after)}
     return out
+
+
+def _warn_unresolvable(module, client, params: dict, namespace: str) -> None:
+    """The trigger controller skips a trigger whose stream or tag has no image, without a word: say so."""
+    seen = {}
+    for trig in params.get("triggers") or []:
+        if trig.get("paused") or not trig.get("from_tag"):
+            continue
+        tag = ir.parse_stream_tag(trig["from_tag"], "from_tag")
+        ns = tag.namespace or trig.get("from_namespace") or namespace
+        key = (ns, tag.stream)
+        if key not in seen:
+            seen[key] = client.get_or_none(R.IMAGESTREAM, tag.stream, namespace=ns)
+        stream = seen[key]
+        if stream is None:
+            module.warn("trigger on container %s: image stream %s/%s does not exist yet; the trigger does nothing "
+                        "until it does" % (trig["container"], ns, tag.stream))
+            continue
+        status = next((t for t in (stream.get("status") or {}).get("tags") or [] if t.get("tag") == tag.tag), {})
+        if not status.get("items"):
+            module.warn("trigger on container %s: %s/%s:%s has no image yet; the trigger does nothing until it has"
+                        % (trig["container"], ns, tag.stream, tag.tag))
 
 
 class _Quiet:

@@ -20,6 +20,8 @@ description:
   - Existing triggers that the trigger controller would silently ignore (no colon in the name, a C(pause) key,
     a C(paused) string, a non-ImageStreamTag kind, an C(apiVersion), a fieldPath with the wrong base path or selector
     syntax, a missing container, duplicate fieldPaths) are reported as warnings; such entries are never written.
+  - When triggers are written, a warning also says when the image stream does not exist yet or the tag has no image,
+    as the controller then skips the trigger without a word (creating the trigger first is still allowed).
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes

@@ -62,6 +62,7 @@ def test_cronjob_field_path_and_cross_namespace(run, simulator):
     res = run("image_trigger", kind="CronJob", name="nightly", namespace="demo",
               triggers=[{"container": "job", "from_tag": "shared/tools:stable"}])
     assert res["changed"], res
+    assert any("shared/tools does not exist yet" in w for w in warnings_of(res)), res
     assert annotation(simulator, CRONJOBS, "nightly") == [
         {"from": {"kind": "ImageStreamTag", "name": "tools:stable", "namespace": "shared"},
          "fieldPath": 'spec.jobTemplate.spec.template.spec.containers[?(@.name=="job")].image'}]
