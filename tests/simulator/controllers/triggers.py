@@ -61,6 +61,9 @@ def parse_triggers(value) -> list[dict] | None:
         frm = t.get("from")
         if frm is not None and not isinstance(frm, dict):
             return None
+        if frm and any(k in frm and frm[k] is not None and not isinstance(frm[k], str)
+                       for k in ("kind", "name", "namespace", "apiVersion", "uid", "resourceVersion")):
+            return None   # the JSON does not decode into an ObjectReference
         fp = t.get("fieldPath")
         if not isinstance(fp, str):
             return None
@@ -101,15 +104,17 @@ def locate_container(obj: dict, base: str, field_path: str) -> dict | None:
         raise TriggerError(f"unsupported fieldPath {field_path!r}")
     pod_spec = obj
     for part in base.split("."):
-        pod_spec = (pod_spec or {}).get(part) or {}
-    containers = pod_spec.get(m.group(1)) or []
+        pod_spec = pod_spec.get(part) if isinstance(pod_spec, dict) else None
+    containers = (pod_spec.get(m.group(1)) if isinstance(pod_spec, dict) else None) or []
+    if not isinstance(containers, list):
+        raise TriggerError(f"{m.group(1)} is not a list for fieldPath {field_path!r}")
     if m.group(2) is not None:
         idx = int(m.group(2))
-        if idx >= len(containers):
+        if idx >= len(containers) or not isinstance(containers[idx], dict):
             raise TriggerError(f"no container at index {idx} for fieldPath {field_path!r}")
         return containers[idx]
     for c in containers:
-        if c.get("name") == m.group(3):
+        if isinstance(c, dict) and c.get("name") == m.group(3):
             return c
     raise TriggerError(f"no container named {m.group(3)!r} for fieldPath {field_path!r}")
 
@@ -142,10 +147,8 @@ class ImageTriggerController(Controller):
         if event == "DELETED":
             return []
         if rt.key == DC_KEY:
-            if any(t.get("type") == "ImageChange" for t in (obj.get("spec") or {}).get("triggers") or []):
-                return [(rt.key, md.get("namespace"), md.get("name"))]
-            return []
-        if TRIGGER_ANNOTATION in (md.get("annotations") or {}):
+            return [(rt.key, md.get("namespace"), md.get("name"))] if dc_image_triggers(obj) else []
+        if isinstance(md.get("annotations"), dict) and TRIGGER_ANNOTATION in md["annotations"]:
             return [(rt.key, md.get("namespace"), md.get("name"))]
         return []
 
@@ -222,7 +225,10 @@ class ImageTriggerController(Controller):
         without firing twice."""
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         new = copy.deepcopy(obj)
-        containers = (((new.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+        containers = new
+        for part in ("spec", "template", "spec", "containers"):
+            containers = containers.get(part) if isinstance(containers, dict) else None
+        containers = [c for c in containers if isinstance(c, dict)] if isinstance(containers, list) else []
         changed = False
         current = []
         for t in dc_image_triggers(new):
@@ -239,7 +245,8 @@ class ImageTriggerController(Controller):
             current.append(ref)
             if ref == p.get("lastTriggeredImage"):
                 continue
-            names = p.get("containerNames") or [c.get("name") for c in containers]
+            names = p.get("containerNames") if isinstance(p.get("containerNames"), list) else []
+            names = names or [c.get("name") for c in containers]
             for c in containers:
                 if c.get("name") in names:
                     c["image"] = ref
@@ -274,13 +281,17 @@ class ImageTriggerController(Controller):
 
 
 def dc_image_triggers(obj: dict) -> list[dict]:
+    """ImageChange triggers from an ImageStreamTag (malformed entries are skipped, never fatal)."""
     out = []
-    for t in (obj.get("spec") or {}).get("triggers") or []:
-        if t.get("type") != "ImageChange":
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    triggers = spec.get("triggers")
+    for t in triggers if isinstance(triggers, list) else []:
+        if not isinstance(t, dict) or t.get("type") != "ImageChange":
             continue
-        p = t.get("imageChangeParams") or {}
-        frm = p.get("from") or {}
-        if frm.get("kind") != "ImageStreamTag":
+        p = t.get("imageChangeParams")
+        if not isinstance(p, dict) or not isinstance(p.get("from"), dict):
+            continue
+        if p["from"].get("kind") != "ImageStreamTag" or not isinstance(p["from"].get("name"), str):
             continue
         out.append(t)
     return out

@@ -222,3 +222,33 @@ def test_locate_container_forms():
                 "spec.template.spec.containers[0].name", 'spec.template.spec.containers[?(@.name=="z")].image'):
         with pytest.raises(tr.TriggerError):
             tr.locate_container(obj, base, bad)
+
+
+@pytest.mark.parametrize("value", [
+    '[{"from": {"kind": "ImageStreamTag", "name": 5}, "fieldPath": "x"}]',
+    '[{"from": "app:latest", "fieldPath": "x"}]',
+    '[{"from": {"kind": "ImageStreamTag", "name": "a:b"}, "fieldPath": 3}]',
+    '[null]',
+])
+def test_parse_triggers_rejects_undecodable(value):
+    assert tr.parse_triggers(value) is None
+
+
+def test_malformed_objects_never_break_the_controller():
+    weird = [
+        {"metadata": {"namespace": "n", "annotations": {tr.TRIGGER_ANNOTATION: "[]"}}, "spec": None},
+        {"metadata": {"namespace": "n"}, "spec": {"triggers": {"type": "ImageChange"}}},
+        {"metadata": {"namespace": "n"}, "spec": {"triggers": [None, "x", {"type": "ImageChange"},
+                                                               {"type": "ImageChange", "imageChangeParams": []},
+                                                               {"type": "ImageChange", "imageChangeParams": {
+                                                                   "from": {"kind": "ImageStreamTag", "name": 1}}}]}},
+    ]
+    for obj in weird:
+        assert tr.dc_image_triggers(obj) == []
+        assert tr.active_triggers(obj) == []
+    with pytest.raises(tr.TriggerError):
+        tr.locate_container({"spec": {"template": {"spec": {"containers": "x"}}}}, "spec.template.spec",
+                            "spec.template.spec.containers[0].image")
+    with pytest.raises(tr.TriggerError):
+        tr.locate_container({"spec": {"template": ["x"]}}, "spec.template.spec",
+                            "spec.template.spec.containers[0].image")
