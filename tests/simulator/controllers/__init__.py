@@ -116,6 +116,14 @@ def install(api, manager, config) -> list:
 
     bootstrap_cluster(api, config)
     cloud = storage.SimCloud(getattr(config, "cloud_containers", None))
+    # After a restart from a state file, what the Config recorded as configured still exists in the cloud.
+    from .common import REGISTRY_CONFIGS, get_or_none
+    recorded = ((get_or_none(api, REGISTRY_CONFIGS, None, "cluster") or {}).get("status") or {}).get("storage") or {}
+    for backend in storage.configured_backends(recorded):
+        conf = recorded.get(backend) or {}
+        name = conf.get("bucket") or conf.get("container")
+        if backend not in ("pvc", "emptyDir") and name:
+            cloud.create(backend, name)
     wl = workloads.WorkloadController(config)
     wl._api = api
     ctrls = [

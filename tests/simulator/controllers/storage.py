@@ -314,8 +314,7 @@ def create_storage(api, cloud: SimCloud, backend: str, cfg: dict, infra: dict, c
     name = _container_name(backend, conf)
     if cloud.exists(backend, name):
         # The user brought an existing, accessible container: not ours to delete.
-        if storage.get("managementState") != "Managed":
-            storage["managementState"] = "Unmanaged"
+        storage["managementState"] = "Unmanaged"
         result.cond("StorageExists", "True", f"{label} Exists", f"{label} {name} exists")
     else:
         cloud.create(backend, name)

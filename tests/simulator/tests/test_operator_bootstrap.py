@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.ocp.registry.tests.simulator.server import SimulatorServer
 from ansible_collections.ocp.registry.tests.simulator.tests.operator_helpers import (
-    CO, IMAGES, NS, Kube, apis, cond, cond_summary, core, deployment, registry_ready, unb64, wait_config, wait_for)
+    CO, CONFIG, IMAGES, NS, Kube, apis, cond, cond_summary, core, deployment, registry_ready, unb64, wait_config, wait_for)
 
 FINALIZER = "imageregistry.operator.openshift.io/finalizer"
 
@@ -173,3 +173,31 @@ def test_images_config_and_node_ca_exist_even_when_removed(start):
     # 3 masters (tainted, tolerated) + 2 workers
     wait_for(sim, lambda: (k.get(apis("apps", "daemonsets", NS, "node-ca")).get("status") or {})
              .get("numberAvailable") == 5, what="node-ca available on all nodes")
+
+
+def test_restart_from_state_file_keeps_the_registry(tmp_path):
+    state = str(tmp_path / "state.json")
+    first = SimulatorServer(str(tmp_path / "a"), platform="aws", controller_delay=0.02, state_file=state)
+    first.config.cloud_containers = {"s3": ["team-bucket"]}          # a bucket the user brought
+    first.start()
+    try:
+        k = Kube(first)
+        wait_config(first, k, registry_ready)
+        k.merge(CONFIG, {"spec": {"storage": {"s3": {"bucket": "team-bucket"}}}})
+        before = wait_config(first, k, lambda c: registry_ready(c)
+                             and cond(c, "StorageExists").get("reason") == "S3 Bucket Exists")
+        assert before["spec"]["storage"]["managementState"] == "Unmanaged"
+    finally:
+        first.stop()
+    second = SimulatorServer(str(tmp_path / "b"), platform="aws", controller_delay=0.02, state_file=state)
+    second.start()
+    try:
+        k = Kube(second)
+        second.wait_idle()
+        after = wait_config(second, k, registry_ready)
+        assert after["metadata"]["uid"] == before["metadata"]["uid"]
+        assert after["spec"]["storage"] == before["spec"]["storage"]
+        assert after["spec"]["httpSecret"] == before["spec"]["httpSecret"]
+        assert cond(after, "StorageExists") == cond(before, "StorageExists")     # nothing re-created
+    finally:
+        second.stop()

@@ -572,3 +572,26 @@ def test_node_ca_apply_failures_degrade_after_two_minutes(sim, k, monkeypatch):
     sim.manager.enqueue(ctl, "node-ca", 0)
     wait_config(sim, k, lambda c: cond(c, "NodeCADaemonControllerDegraded").get("status") == "False"
                 and cond(c, "NodeCADaemonAvailable").get("status") == "True", what="node-ca back")
+
+
+def test_removed_deletes_only_buckets_the_operator_created(simulator_factory):
+    sim = simulator_factory("aws2", platform="aws", controller_delay=0.02)
+    ctl = next(c for c in sim.manager.controllers if c.name == "image-registry-operator")
+    ctl.cloud.create("s3", "team-bucket")
+    k = Kube(sim)
+    cfg = wait_config(sim, k, registry_ready)
+    own = cfg["spec"]["storage"]["s3"]["bucket"]
+    assert ctl.cloud.exists("s3", own)
+    # the operator-created bucket goes with Removed
+    k.merge(CONFIG, {"spec": {"managementState": "Removed"}})
+    wait_config(sim, k, lambda c: cond_summary(c, "Progressing") == ("False", "Removed"))
+    assert not ctl.cloud.exists("s3", own)
+    # a user bucket is used Unmanaged and survives Removed
+    k.merge(CONFIG, {"spec": {"managementState": "Managed", "storage": {"s3": {"bucket": "team-bucket"}}}})
+    cfg = wait_config(sim, k, lambda c: registry_ready(c) and c["status"]["storage"].get("s3", {}).get("bucket")
+                      == "team-bucket")
+    assert cfg["spec"]["storage"]["managementState"] == "Unmanaged" and cfg["status"]["storageManaged"] is False
+    assert cond_summary(cfg, "StorageExists") == ("True", "S3 Bucket Exists")
+    k.merge(CONFIG, {"spec": {"managementState": "Removed"}})
+    wait_config(sim, k, lambda c: cond_summary(c, "Progressing") == ("False", "Removed"))
+    assert ctl.cloud.exists("s3", "team-bucket")
