@@ -80,6 +80,11 @@ def post_import(ctx, stream: dict, isi: dict) -> dict | None:
             raise Requeue(max(0.05, float(getattr(ctx.config, "controller_delay", 0.2)))) from None
         if e.code == 404:
             return None
+        if 400 <= e.code < 500:
+            # a request the server rejects will be rejected again: record it, do not spin
+            log.info("import of %s/%s rejected: %s", stream["metadata"]["namespace"], stream["metadata"]["name"],
+                     e.message)
+            return None
         raise
 
 

@@ -217,6 +217,9 @@ class ImageTriggerController(Controller):
                 raise Requeue(max(0.05, float(getattr(ctx.config, "controller_delay", 0.2)))) from None
             if e.code == 404:
                 return None
+            if 400 <= e.code < 500:
+                self._error(f"{rt.kind} {ns}/{name}: update rejected: {e.message}")
+                return None
             raise
 
     def _sync_dc(self, ctx, rt, obj):
