@@ -304,3 +304,24 @@ def test_layers_subresource_after_import(trusted, oci_images):
     assert got["blobs"][layers[0]["name"]]["size"] == layers[0]["size"]
     secrets = client.get(f"{IMG}/namespaces/{NS}/imagestreams/lay/secrets")
     assert secrets["kind"] == "SecretList" and [s["metadata"]["name"] for s in secrets["items"]] == ["reg-pull"]
+
+
+def test_registry_sources_insecure_and_blocked(image_sim, registry_factory, oci_images):
+    _, client = image_sim
+    reg = registry_factory("srcs", tls=False, user=None)
+    d1 = reg.push(oci_images["v1"], "src/app:1")
+    ref = f"{reg.host}/src/app:1"
+    trust = {"spec": {"registrySources": {"insecureRegistries": [reg.host]}}}
+    path = "/apis/config.openshift.io/v1/images/cluster"
+    if client.request("GET", path)[0] == 404:
+        client.post("/apis/config.openshift.io/v1/images", {"apiVersion": "config.openshift.io/v1", "kind": "Image",
+                                                             "metadata": {"name": "cluster"}, "spec": {}})
+    client.merge(path, trust)
+    out = client.import_one("srcs", ref)          # no insecure flag on the request: the cluster allows it
+    assert out["status"]["images"][0]["image"]["metadata"]["name"] == d1
+    client.merge(path, {"spec": {"registrySources": {"insecureRegistries": None,
+                                                     "blockedRegistries": ["127.0.0.1"]}}})
+    out = client.import_one("srcs", ref, insecure=True)
+    st = out["status"]["images"][0]["status"]
+    assert (st["reason"], st["code"]) == ("Forbidden", 403)
+    assert "blocked" in st["message"]
