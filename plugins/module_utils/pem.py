@@ -292,6 +292,9 @@ def check_server_certificate(cert_data: bytes, key_data: bytes, *, hostnames, ce
     key = load_private_key(key_data, option=key_option)
     leaf = certs[0]
     if not key_matches(key, leaf):
+        if any(key_matches(key, c) for c in certs[1:]):
+            raise InputError("%s: the server certificate must come first, followed by its intermediates (the key "
+                             "belongs to a later certificate in the file)" % cert_option, option=cert_option)
         raise InputError("%s does not belong to the certificate in %s (their public keys differ)"
                          % (key_option, cert_option), option=key_option)
     now = now or now_utc()

@@ -210,3 +210,10 @@ def test_stdlib_fallback_matches_cryptography():
     for bad in (b"junk", b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"):
         with pytest.raises(InputError):
             pem.der_blocks(bad, option="ca")
+
+
+def test_chain_in_the_wrong_order_is_explained():
+    with pytest.raises(InputError, match="must come first") as err:
+        pem.check_server_certificate((CA.cert_pem + LEAF.cert_pem).encode(), LEAF.key_pem.encode(),
+                                     hostnames=["registry.example.com"], cert_option="certificate", key_option="key")
+    assert err.value.option == "certificate"
