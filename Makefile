@@ -9,6 +9,9 @@ VENV ?= .venv
 VENV312 ?= .venv312
 PYTEST_WORKERS ?= 2
 PY := $(VENV)/bin/python
+# The checkout seen as ansible_collections/ocp/registry (the root conftest.py builds the same link).
+COLLECTIONS := $(abspath .cache/collections)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
 .PHONY: help venv venv312 demo test test-pytest test-unit sanity units lint molecule build-check changelog-lint \
         test-py312 bench clean
@@ -25,7 +28,10 @@ $(VENV)/.stamp: tests/requirements.txt requirements.txt
 	$(PY) -m pip install -q -r tests/requirements.txt
 	touch $@
 
-venv: $(VENV)/.stamp
+venv: $(VENV)/.stamp $(COLLECTIONS)/ansible_collections/ocp/registry
+
+$(COLLECTIONS)/ansible_collections/ocp/registry:
+	mkdir -p $(dir $@) && ln -sfn $(abspath .) $@
 
 $(VENV312)/.stamp: tests/requirements.txt
 	$(PYTHON312) -m venv $(VENV312)
