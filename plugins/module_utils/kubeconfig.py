@@ -403,6 +403,9 @@ def resolve(params: dict, env: dict | None = None, incluster_root: str | None = 
     kubeconfig = p.get("kubeconfig")
     if kubeconfig is not None and not isinstance(kubeconfig, (str, dict, list)):
         raise ConnectionConfigError("The kubeconfig option must be a path or a dict (a parsed kubeconfig)")
+    for option in ("host", "api_key", "proxy", "no_proxy", "context"):
+        if p.get(option) is not None and not isinstance(p[option], str):
+            raise ConnectionConfigError("The %s option must be a string" % option)
 
     if given("host", "api_key") or given("host", "username", "password") or given("host", "client_cert", "client_key"):
         pass  # the options alone are enough, like kubernetes.core

@@ -58,6 +58,9 @@ class RegistryModule(AnsibleModule):
     def __init__(self, argument_spec: dict | None = None, auth: bool = True, client_timeout: float = 30,
                  **kwargs: Any) -> None:
         spec = dict(argument_spec or {})
+        # A module option that reuses an auth option's name (image_registry_config's ``proxy`` dict) is the
+        # module's own: it is not a connection setting.
+        self._shadowed = frozenset(k for k in AUTH_ARG_SPEC if k in spec) if auth else frozenset()
         if auth:
             for key, value in auth_arg_spec().items():
                 spec.setdefault(key, value)
@@ -76,7 +79,7 @@ class RegistryModule(AnsibleModule):
 
     @property
     def auth_params(self) -> dict:
-        return {k: self.params.get(k) for k in AUTH_ARG_SPEC}
+        return {k: (None if k in self._shadowed else self.params.get(k)) for k in AUTH_ARG_SPEC}
 
     @property
     def connection_config(self) -> Any:

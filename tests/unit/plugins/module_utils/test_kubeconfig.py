@@ -269,6 +269,12 @@ def test_bad_file_options(opts, message):
         resolve_env(params(host="https://h", api_key="k", **opts))
 
 
+@pytest.mark.parametrize("option", ["host", "api_key", "proxy", "no_proxy", "context"])
+def test_non_string_options_rejected(option):
+    with pytest.raises(errors.ConnectionConfigError, match="The %s option must be a string" % option):
+        resolve_env(params(**dict({"host": "https://h", "api_key": "k"}, **{option: {"x": 1}})))
+
+
 def test_proxy_headers_from_env():
     cfg = resolve_env(params(host="https://h", api_key="k"),
                       env={"K8S_AUTH_PROXY_HEADERS_PROXY_BASIC_AUTH": "u:secret-pw"})

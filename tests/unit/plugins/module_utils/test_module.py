@@ -107,6 +107,16 @@ def test_kubeconfig_dict_secrets_never_in_output(fake):
     assert fake.requests[0].headers["Authorization"] == "Bearer sha256~very-secret-token"
 
 
+def test_module_option_shadowing_an_auth_option_is_not_a_connection_setting(fake):
+    spec = {"proxy": {"type": "dict", "options": {"http": {"type": "str"}}}}
+    result = run_result({"kubeconfig": kubeconfig_dict(fake, "tok-12345678"), "proxy": {"http": "http://p:3128"}},
+                        lambda m: {"proxy": m.params["proxy"], "auth_proxy": m.auth_params["proxy"],
+                                   "object": m.client.get(R.IMAGESTREAM, "app", "demo")},
+                        argument_spec=spec)
+    assert result["proxy"] == {"http": "http://p:3128"} and result["auth_proxy"] is None
+    assert result["object"]["kind"] == "ImageStream" and fake.count() == 1
+
+
 def test_default_namespace_from_context(fake):
     result = run_result({"kubeconfig": kubeconfig_dict(fake, "tok-12345678", ns="from-context")},
                         lambda m: {"ns": m.default_namespace})
