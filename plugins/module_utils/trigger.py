@@ -42,20 +42,37 @@ _PATH_RE = re.compile(r"^(?P<base>.+)\.(?P<list>containers|initContainers)\[(?P<
 _SEL_NAME_RE = re.compile(r'^\?\(@\.name=="(?P<name>[^"]+)"\)$')
 
 
+TRIGGER_OPTIONS = {
+    "container": {"type": "str", "required": True},
+    "from_tag": {"type": "str"},
+    "from_namespace": {"type": "str"},
+    "paused": {"type": "bool", "default": False},
+}
+OBJECT_OPTIONS = {
+    "kind": {"type": "str", "required": True, "choices": sorted(KINDS)},
+    "name": {"type": "str", "required": True},
+    "namespace": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"]},
+    "triggers": {"type": "list", "elements": "dict", "options": TRIGGER_OPTIONS},
+    "exclusive": {"type": "bool"},
+}
+
+
 def argument_spec() -> dict:
     return {
-        "kind": {"type": "str", "required": True, "choices": sorted(KINDS)},
-        "name": {"type": "str", "required": True},
+        "kind": {"type": "str", "choices": sorted(KINDS)},
+        "name": {"type": "str"},
         "namespace": {"type": "str"},
         "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "triggers": {"type": "list", "elements": "dict", "options": {
-            "container": {"type": "str", "required": True},
-            "from_tag": {"type": "str"},
-            "from_namespace": {"type": "str"},
-            "paused": {"type": "bool", "default": False},
-        }},
+        "triggers": {"type": "list", "elements": "dict", "options": copy.deepcopy(TRIGGER_OPTIONS)},
         "exclusive": {"type": "bool", "default": False},
+        "objects": {"type": "list", "elements": "dict", "options": copy.deepcopy(OBJECT_OPTIONS)},
     }
+
+
+MUTUALLY_EXCLUSIVE = [("name", "objects"), ("kind", "objects"), ("triggers", "objects")]
+REQUIRED_ONE_OF = [("name", "objects")]
+REQUIRED_TOGETHER = [("kind", "name")]
 
 
 def _get(obj: dict, dotted: str) -> Any:
@@ -161,7 +178,7 @@ def _validate(params: dict, obj: dict, namespace: str) -> List[dict]:
     wanted = []
     seen = set()
     for index, trig in enumerate(params.get("triggers") or []):
-        option = "triggers[%d]" % index
+        option = "%striggers[%d]" % (params.get("_prefix", ""), index)
         container = trig["container"]
         if container in seen:
             raise InputError("%s.container: %s is listed twice (two triggers on one field are invalid)"
@@ -283,43 +300,91 @@ def _view(kind: str, obj: Optional[dict]) -> dict:
     return {"metadata": {"annotations": {ANNOTATION: value}}}
 
 
-def run(module) -> dict:
+def _items(module) -> List[dict]:
     params = module.params
-    kind = params["kind"]
-    namespace = params.get("namespace") or module.default_namespace
+    if not params.get("objects"):
+        return [dict(params, _prefix="")]
+    out = []
+    for index, obj in enumerate(params["objects"]):
+        item = dict(obj, _prefix="objects[%d]." % index)
+        for key in ("namespace", "state", "exclusive"):
+            if item.get(key) is None:
+                item[key] = params.get(key)
+        out.append(item)
+    return out
+
+
+def _check_input(item: dict, namespace: Optional[str]) -> None:
+    """Input checks that need no request."""
+    prefix = item["_prefix"]
     if not namespace:
-        raise InputError("namespace: required", option="namespace")
-    ir.validate_name(namespace, "namespace", "namespace name")
-    if params["state"] == "present" and not params.get("triggers") and not params["exclusive"]:
-        raise InputError("triggers: give at least one trigger with state present", option="triggers")
-    for index, trig in enumerate(params.get("triggers") or []):  # input checks that need no request
-        if params["state"] == "present" and trig.get("from_tag"):
-            ir.parse_stream_tag(trig["from_tag"], "triggers[%d].from_tag" % index)
+        raise InputError("%snamespace: required" % prefix, option=prefix + "namespace")
+    ir.validate_name(namespace, prefix + "namespace", "namespace name")
+    if item["state"] == "present" and not item.get("triggers") and not item["exclusive"]:
+        raise InputError("%striggers: give at least one trigger with state present" % prefix,
+                         option=prefix + "triggers")
+    for index, trig in enumerate(item.get("triggers") or []):
+        if item["state"] == "present" and trig.get("from_tag"):
+            ir.parse_stream_tag(trig["from_tag"], "%striggers[%d].from_tag" % (prefix, index))
+
+
+def run(module) -> dict:
+    """One GET per object; every object is read and checked before the first write."""
+    items = _items(module)
+    for item in items:
+        if not item.get("namespace"):
+            item["namespace"] = module.default_namespace
+        _check_input(item, item["namespace"])
     client = module.client
+    plans = []
+    for item in items:
+        res = KINDS[item["kind"]]
+        try:
+            obj = client.get(res, item["name"], namespace=item["namespace"])
+        except NotFound:
+            raise InputError("%sname: %s %s/%s does not exist" % (item["_prefix"], item["kind"], item["namespace"],
+                                                                  item["name"]), option=item["_prefix"] + "name")
+        plans.append((item, obj, _plan_patch(module, item, obj, item["namespace"])))
+    results = []
+    for item, obj, patch in plans:
+        results.append(_apply(module, client, item, obj, patch))
+    if not module.params.get("objects"):
+        out = dict(results[0])
+        out.pop("kind")
+        out.pop("name")
+        out.pop("namespace")
+        return out
+    out = {"changed": any(r["changed"] for r in results), "results": results}
+    if module._diff:
+        out["diff"] = [dict(r.pop("diff"), before_header="%s %s/%s" % (r["kind"], r["namespace"], r["name"]),
+                            after_header="%s %s/%s" % (r["kind"], r["namespace"], r["name"])) for r in results]
+    return out
+
+
+def _apply(module, client, item: dict, obj: dict, patch: Optional[dict]) -> dict:
+    kind, namespace = item["kind"], item["namespace"]
     res = KINDS[kind]
-    try:
-        obj = client.get(res, params["name"], namespace=namespace)
-    except NotFound:
-        raise InputError("name: %s %s/%s does not exist" % (kind, namespace, params["name"]), option="name")
     before = obj
+    after = obj
     for attempt in range(3):
-        patch = _plan_patch(module, params, obj, namespace, warn=attempt == 0)
-        after = obj
         if patch is None:
+            after = obj
             break
         if module.check_mode:
             after = _predict(kind, obj, patch)
             break
         try:
-            after = client.merge_patch(res, params["name"], patch, namespace=namespace)
+            after = client.merge_patch(res, item["name"], patch, namespace=namespace)
             break
         except Conflict:  # another writer (a controller's status update) moved the resourceVersion
             if attempt == 2:
                 raise
-            obj = client.get(res, params["name"], namespace=namespace)
-    if patch is not None and params["state"] == "present":
-        _warn_unresolvable(module, client, params, namespace)
-    out = {"changed": patch is not None, "triggers": _summary(kind, after, namespace)}
+            obj = client.get(res, item["name"], namespace=namespace)
+            patch = _plan_patch(module, item, obj, namespace, warn=False)
+    if patch is not None and item["state"] == "present":
+        _warn_unresolvable(module, client, item, namespace)
+    out = {"kind": kind, "name": item["name"], "namespace": namespace, "changed": patch is not None,
+           "triggers": _summary(kind, after, namespace)}
     if module._diff:
         out["diff"] = {"before": _view(kind, before), "after": _view(kind, after)}
     return out

@@ -34,14 +34,12 @@ attributes:
     support: full
 options:
   kind:
-    description: Kind of the workload.
+    description: Kind of the workload. Required with O(name).
     type: str
-    required: true
     choices: [CronJob, DaemonSet, Deployment, DeploymentConfig, StatefulSet]
   name:
-    description: Name of the workload.
+    description: Name of the workload. Required unless O(objects) is given.
     type: str
-    required: true
   namespace:
     description: Namespace of the workload (default the kubeconfig context's namespace).
     type: str
@@ -75,6 +73,51 @@ options:
     description: With O(state=present), remove the image triggers of containers that O(triggers) does not list.
     type: bool
     default: false
+  objects:
+    description:
+      - Many workloads in one task (one GET each when nothing changes; every object is read and checked before the
+        first write). Unset O(objects[].namespace), O(objects[].state) and O(objects[].exclusive) come from the task.
+    type: list
+    elements: dict
+    suboptions:
+      kind:
+        description: Kind of the workload.
+        type: str
+        required: true
+        choices: [CronJob, DaemonSet, Deployment, DeploymentConfig, StatefulSet]
+      name:
+        description: Name of the workload.
+        type: str
+        required: true
+      namespace:
+        description: Namespace (default O(namespace)).
+        type: str
+      state:
+        description: As O(state).
+        type: str
+        choices: [present, absent]
+      triggers:
+        description: As O(triggers).
+        type: list
+        elements: dict
+        suboptions:
+          container:
+            description: Container (or init container) name.
+            type: str
+            required: true
+          from_tag:
+            description: Image stream tag to follow, V(stream:tag) or V(namespace/stream:tag).
+            type: str
+          from_namespace:
+            description: Namespace of the stream.
+            type: str
+          paused:
+            description: Keep the trigger but do not act on it.
+            type: bool
+            default: false
+      exclusive:
+        description: As O(exclusive).
+        type: bool
 """
 
 EXAMPLES = r"""
@@ -97,6 +140,13 @@ EXAMPLES = r"""
         from_tag: shared/tools:stable
         paused: true
 
+- name: Several workloads in one task
+  ocp.registry.image_trigger:
+    namespace: my-project
+    objects:
+      - {kind: Deployment, name: web, triggers: [{container: web, from_tag: "app:prod"}]}
+      - {kind: StatefulSet, name: db, triggers: [{container: db, from_tag: "postgres:15"}]}
+
 - name: Remove every image trigger of a DeploymentConfig
   ocp.registry.image_trigger:
     kind: DeploymentConfig
@@ -106,9 +156,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+results:
+  description: With O(objects), one entry per workload (kind, name, namespace, changed, triggers).
+  returned: with O(objects)
+  type: list
+  elements: dict
 triggers:
   description: The workload's image triggers after the task.
-  returned: success
+  returned: without O(objects)
   type: list
   elements: dict
   sample:
@@ -121,11 +176,14 @@ triggers:
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
-from ansible_collections.ocp.registry.plugins.module_utils.trigger import argument_spec, run
+from ansible_collections.ocp.registry.plugins.module_utils.trigger import (
+    MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, REQUIRED_TOGETHER, argument_spec, run)
 
 
 def main():
-    module = RegistryModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = RegistryModule(argument_spec=argument_spec(), supports_check_mode=True,
+                            mutually_exclusive=MUTUALLY_EXCLUSIVE, required_one_of=REQUIRED_ONE_OF,
+                            required_together=REQUIRED_TOGETHER)
     module.run(run)
 
 

@@ -199,3 +199,21 @@ def test_deploymentconfig_follows_the_tag(run, simulator):
     res = run("image_trigger", kind="DeploymentConfig", name="jenkins", namespace="demo",
               triggers=[{"container": "jenkins", "from_tag": "jenkins:latest"}])
     assert not res["changed"], res      # lastTriggeredImage written by the controller is not a difference
+
+
+def test_many_objects_in_one_task(run, simulator):
+    deployment(simulator, "demo", "web", [("web", "busybox")])
+    deployment(simulator, "demo", "cron", [("job", "busybox")], kind="CronJob")
+    objects = [{"kind": "Deployment", "name": "web", "triggers": [{"container": "web", "from_tag": "app:prod"}]},
+               {"kind": "CronJob", "name": "cron", "triggers": [{"container": "job", "from_tag": "app:prod"}]}]
+    res, counters = run.counted("image_trigger", check=True, diff=True, namespace="demo", objects=objects)
+    assert res["changed"] and counters["mutating"] == 0 and len(res["diff"]) == 2
+    res = run("image_trigger", namespace="demo", objects=objects)
+    assert res["changed"] and [r["changed"] for r in res["results"]] == [True, True]
+    res, counters = run.counted("image_trigger", namespace="demo", objects=objects)
+    assert not res["changed"] and counters["total"] == 2 and counters["mutating"] == 0
+    # bad input in the second object: nothing is written for the first either
+    objects[0]["triggers"][0]["from_tag"] = "app:next"
+    objects[1]["triggers"][0]["container"] = "nope"
+    res, counters = run.counted("image_trigger", namespace="demo", objects=objects)
+    assert res.get("failed") and "objects[1].triggers[0].container" in res["msg"] and counters["mutating"] == 0
