@@ -19,6 +19,7 @@ import queue
 import random
 import re
 import string
+import threading
 from typing import Any, Callable, Iterable
 
 from . import catalog, errors, patch as patchmod, selectors
@@ -301,6 +302,7 @@ class ApiServer:
         self._watches: list[Watch] = []
         self._history: collections.deque = collections.deque(maxlen=self.HISTORY)
         self._schemas: dict[tuple, Any] = {}
+        self._local = threading.local()
 
     # --- registration -------------------------------------------------------------------------
     def register_strategy(self, rt_key: tuple, strategy: Strategy) -> None:
@@ -372,21 +374,47 @@ class ApiServer:
         return self._schemas[rt.key]
 
     def _admit(self, rt: ResourceType, ctx: Context, obj: dict, old: dict | None) -> None:
-        """Schema defaulting/pruning/validation then the strategy's validation; 422 on any cause."""
+        """Unknown-field handling, schema defaulting/pruning/validation, then the strategy's validation.
+
+        Unknown fields (CRD schema pruning, or top-level fields a Go-typed kind does not have) are a 400
+        with fieldValidation=Strict, silently dropped with Ignore, and dropped with a warning otherwise
+        (the server default, Warn). Any validation cause is a 422."""
         causes: list[dict] = validate_object_meta(obj.get("metadata") or {})
         name = (obj.get("metadata") or {}).get("name", "")
+        pruned: list[str] = []
+        if rt.top_fields is not None:
+            for key in [k for k in obj if k not in ("apiVersion", "kind", "metadata") + tuple(rt.top_fields)]:
+                pruned.append(key)
+                del obj[key]
         sch = self._schema(rt)
         if sch is not None:
-            pruned: list[str] = []
             causes.extend(sch.admit(obj, old, pruned))
-            if pruned and (ctx.field_validation or "").lower() == "strict":
-                unknown = ", ".join(f'unknown field "{p}"' for p in sorted(pruned))
+        if pruned:
+            directive = (ctx.field_validation or "Warn").lower()
+            unknown = [f'unknown field "{p}"' for p in sorted(pruned)]
+            if directive == "strict":
                 raise errors.bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
-                                         f"strict decoding error: {unknown}")
+                                         f"strict decoding error: {', '.join(unknown)}")
+            if directive != "ignore":
+                self._warn(*unknown)
         if not causes:
             causes.extend(self._strategy(rt).validate(ctx, obj, old) or [])
         if causes:
             raise errors.invalid(rt, name, causes)
+
+    # --- warnings (the HTTP layer turns them into `Warning: 299 - "..."` headers) ---------------
+    def begin_request(self) -> None:
+        self._local.warnings = []
+
+    def _warn(self, *messages: str) -> None:
+        current = getattr(self._local, "warnings", None)
+        if current is not None:
+            current.extend(m for m in messages if m not in current)
+
+    def take_warnings(self) -> list[str]:
+        out = getattr(self._local, "warnings", None) or []
+        self._local.warnings = None
+        return out
 
     def decorate(self, rt: ResourceType, obj: dict, user: User = SYSTEM) -> dict:
         obj.setdefault("apiVersion", rt.api_version)

@@ -60,6 +60,8 @@ class ResourceType:
     strategic: bool = True                # accepts application/strategic-merge-patch+json
     field_selectors: tuple = ()           # field-selector paths beyond metadata.name/namespace
     create_on_update: bool = False        # PUT of a missing object creates it (AllowCreateOnUpdate)
+    top_fields: tuple | None = None       # known top-level fields of a Go-typed kind (others are unknown
+                                          # fields: dropped, or 400 with fieldValidation=Strict); None = no check
 
     @property
     def key(self) -> tuple:
@@ -250,6 +252,37 @@ RESOURCE_TYPES: list[ResourceType] = [
         status=True, subs=(Subresource("scale", "Scale", STATUS_VERBS, "extensions", "v1beta1"),),
         categories=("all",)),
 ]
+
+_SPEC_STATUS = ("spec", "status")
+_TOP_FIELDS = {
+    ("", "namespaces"): _SPEC_STATUS,
+    ("", "secrets"): ("data", "stringData", "type", "immutable"),
+    ("", "configmaps"): ("data", "binaryData", "immutable"),
+    ("", "services"): _SPEC_STATUS,
+    ("", "serviceaccounts"): ("secrets", "imagePullSecrets", "automountServiceAccountToken"),
+    ("", "persistentvolumeclaims"): _SPEC_STATUS,
+    ("", "persistentvolumes"): _SPEC_STATUS,
+    ("", "nodes"): _SPEC_STATUS,
+    ("", "pods"): _SPEC_STATUS,
+    ("apps", "deployments"): _SPEC_STATUS,
+    ("apps", "statefulsets"): _SPEC_STATUS,
+    ("apps", "daemonsets"): _SPEC_STATUS,
+    ("apps", "replicasets"): _SPEC_STATUS,
+    ("batch", "cronjobs"): _SPEC_STATUS,
+    ("batch", "jobs"): _SPEC_STATUS,
+    ("rbac.authorization.k8s.io", "roles"): ("rules",),
+    ("rbac.authorization.k8s.io", "clusterroles"): ("rules", "aggregationRule"),
+    ("rbac.authorization.k8s.io", "rolebindings"): ("subjects", "roleRef"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): ("subjects", "roleRef"),
+    ("storage.k8s.io", "storageclasses"): ("provisioner", "parameters", "reclaimPolicy", "mountOptions",
+                                           "allowVolumeExpansion", "volumeBindingMode", "allowedTopologies"),
+    ("policy", "poddisruptionbudgets"): _SPEC_STATUS,
+    ("networking.k8s.io", "networkpolicies"): _SPEC_STATUS,
+    ("image.openshift.io", "imagestreams"): _SPEC_STATUS,
+    ("apps.openshift.io", "deploymentconfigs"): _SPEC_STATUS,
+}
+RESOURCE_TYPES = [dataclasses.replace(rt, top_fields=_TOP_FIELDS[rt.key]) if rt.key in _TOP_FIELDS else rt
+                  for rt in RESOURCE_TYPES]
 
 _BY_KEY = {rt.key: rt for rt in RESOURCE_TYPES}
 _BY_GVR = {(rt.group, rt.version, rt.plural): rt for rt in RESOURCE_TYPES}

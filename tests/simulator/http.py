@@ -284,6 +284,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache, private")
+        for w in self.sim.api.take_warnings():
+            self.send_header("Warning", '299 - "%s"' % w.replace("\\", "\\\\").replace('"', '\\"'))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
@@ -556,6 +558,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _resource(self, method: str, info: RequestInfo, query: dict, body: bytes, user: User) -> int:
         api = self.sim.api
+        api.begin_request()
         rt, ns, name, sub = info.rt, info.namespace, info.name, info.subresource
         dry_run = _q(query, "dryRun") == "All"
         if _q(query, "dryRun") not in (None, "", "All"):

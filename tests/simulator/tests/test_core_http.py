@@ -752,3 +752,24 @@ def test_put_creates_rbac_objects_but_not_others(raw):
     assert code == 200
     code, _, st = raw.request("PUT", f"{CM}/absent", _cm("absent"))
     assert code == 404 and st["message"] == 'configmaps "absent" not found'
+
+
+def test_unknown_fields_warn_by_default_and_fail_when_strict(raw):
+    body = _cm("unk")
+    body["junk"] = 1
+    code, headers, got = raw.request("POST", CM, body)
+    assert code == 201 and "junk" not in got
+    assert headers["Warning"] == '299 - "unknown field \\"junk\\""'
+    body["metadata"]["name"] = "unk2"
+    code, _, st = raw.request("POST", f"{CM}?fieldValidation=Strict", body)
+    assert code == 400
+    assert st["message"] == ('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
+                             'unknown field "junk"')
+    code, headers, _ = raw.request("POST", f"{CM}?fieldValidation=Ignore", body)
+    assert code == 201 and "Warning" not in headers
+    cfg = _config()
+    cfg["spec"]["bogus"] = True
+    code, headers, got = raw.request("POST", CFG, cfg)
+    assert code == 201 and "bogus" not in got["spec"] and "spec.bogus" in headers["Warning"]
+    code, headers, _ = raw.request("GET", f"{CM}/unk")
+    assert "Warning" not in headers
