@@ -336,6 +336,26 @@ def test_total_retry_budget_bounds_attempts(fake):
     assert fake.count() == 1 and slept == []
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("3", 3.0), ("0", 0.0), ("1.5", 1.5), ("-4", 0.0), (None, None), ("", None), ("soon", None),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: no wait
+])
+def test_parse_retry_after(value, expected):
+    from ansible_collections.ocp.registry.plugins.module_utils.api import _parse_retry_after
+
+    assert _parse_retry_after(value) == expected
+
+
+def test_retry_after_http_date_in_future():
+    import email.utils
+    import time as _time
+
+    from ansible_collections.ocp.registry.plugins.module_utils.api import _parse_retry_after
+
+    delay = _parse_retry_after(email.utils.formatdate(_time.time() + 3600, usegmt=True))
+    assert 3000 < delay <= 3600
+
+
 def test_backoff_is_bounded_and_jittered():
     policy = RetryPolicy(attempts=10, base=0.2, cap=5.0)
     for attempt in range(1, 12):

@@ -265,6 +265,23 @@ def test_impersonation(idle, simulator):
         client.get(R.REGISTRY_CONFIG, "cluster")
 
 
+def test_keep_alive_through_proxy_to_simulator(idle, simulator):
+    from ansible_collections.ocp.registry.tests.unit.plugins.module_utils.fake_api import ConnectProxy
+
+    proxy = ConnectProxy().start()
+    try:
+        cfg = resolve(params(kubeconfig=simulator.kubeconfig, proxy=proxy.url), env={})
+        client = ApiClient(cfg)
+        for _i in range(3):
+            client.get(R.REGISTRY_CONFIG, "cluster")
+        ensure_present(client, R.IMAGESTREAM, imagestream())
+        assert client.request_count == 5
+        assert len(proxy.tunnels) == 1  # one TLS connection carried every request
+        client.close()
+    finally:
+        proxy.stop()
+
+
 def test_wrong_ca_against_simulator(idle, simulator, tmp_path):
     from ansible_collections.ocp.registry.tests.lib.certs import make_ca
 
