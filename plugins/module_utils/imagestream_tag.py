@@ -158,6 +158,70 @@ def _resolve_from_tag(client, src: dict, namespace: str, streams: Dict[Tuple[str
     return out
 
 
+PlanResult = Tuple[List[dict], Dict[Tuple[str, str], List[dict]], List[str]]
+
+
+def _plan_destinations(params: dict, dests, streams, src) -> PlanResult:
+    """Per destination: the result entry, and the spec tags to write grouped by stream (nothing written yet)."""
+    by_stream: Dict[Tuple[str, str], List[dict]] = {}
+    results: List[dict] = []
+    notes: List[str] = []
+    for ns, stream, tag in dests:
+        live = streams[(ns, stream)]
+        entry = {"name": "%s:%s" % (stream, tag), "namespace": ns, "changed": False,
+                 "before": _event_view(IS.current_event(live, tag)), "after": None, "imports": []}
+        results.append(entry)
+        if params["state"] == "absent":
+            entry["changed"] = bool(IS.spec_tag(live, tag) or IS.find_status_tag(live, tag))
+            continue
+        tag_src = src
+        if params.get("rollback"):
+            event, note = rollback_target(live, tag, params["rollback"])
+            if event is None:
+                notes.append(note)
+                entry["after"] = entry["before"]
+                continue
+            existing = IS.spec_tag(live, tag) or {}
+            tag_src = {"from_digest": "%s@%s" % (stream, event["image"]),
+                       "reference_policy": params.get("reference_policy")
+                       or (existing.get("referencePolicy") or {}).get("type"),
+                       "import_mode": (existing.get("importPolicy") or {}).get("importMode")}
+            entry["target"] = _event_view(event)
+        ref = IS.spec_tag_from_params(dict(tag_src, name=tag), stream, ns, "")
+        by_stream.setdefault((ns, stream), []).append(ref)
+    return results, by_stream, notes
+
+
+def _write_stream_tags(client, ns: str, stream: str, refs: List[dict], live: Optional[dict], results: List[dict],
+                       check_mode: bool) -> List[dict]:
+    """Write one stream's destination tags, import what changed, fill the entries; returns failed imports."""
+    plan = APPLY.StreamPlan({"name": stream, "namespace": ns, "_prefix": "", "state": "present", "reimport": False})
+    plan.tags = refs
+    plan.live = live
+
+    def build(current):
+        return IS.desired_stream(current, stream, ns, {}, refs)
+
+    _changed, plan.stored, _desired = IS.write_stream(client, live, build, check_mode)
+    APPLY.import_changed_tags(client, plan, check_mode)
+    wanted = {r["name"]: r for r in refs}
+    for entry in results:
+        tag = entry["name"].split(":", 1)[1]
+        if entry["namespace"] != ns or entry["name"] != "%s:%s" % (stream, tag) or tag not in wanted:
+            continue
+        live_ref = IS.spec_tag(live, tag)
+        new_ref = wanted[tag] if check_mode else IS.spec_tag(plan.stored, tag)
+        imports = [r for r in plan.imports if r.get("tag") == tag]
+        entry["imports"] = imports
+        entry["changed"] = (live_ref is None or not IS.same_tag(live_ref, new_ref or {})
+                            or any(r.get("moved") for r in imports))
+        if check_mode:
+            entry["after"] = entry.get("target") or (entry["before"] if not entry["changed"] else None)
+        else:
+            entry["after"] = _event_view(IS.current_event(plan.stored, tag))
+    return [r for r in plan.imports if not r["succeeded"]]
+
+
 def run(module) -> dict:
     params = dict(module.params)
     namespace = params.get("namespace")
@@ -180,35 +244,7 @@ def run(module) -> dict:
     if src and src.get("from_tag") and not params.get("alias"):
         src = _resolve_from_tag(client, src, namespace or dests[0][0], streams)
 
-    # Plan every destination before writing anything.
-    by_stream: Dict[Tuple[str, str], List[dict]] = {}
-    results: List[dict] = []
-    notes: List[str] = []
-    for ns, stream, tag in dests:
-        live = streams[(ns, stream)]
-        entry = {"name": "%s:%s" % (stream, tag), "namespace": ns, "changed": False,
-                 "before": _event_view(IS.current_event(live, tag)), "after": None, "imports": []}
-        results.append(entry)
-        if state == "absent":
-            entry["changed"] = bool(IS.spec_tag(live, tag) or IS.find_status_tag(live, tag))
-            continue
-        if params.get("rollback"):
-            event, note = rollback_target(live, tag, params["rollback"])
-            if event is None:
-                notes.append(note)
-                entry["after"] = entry["before"]
-                continue
-            existing = IS.spec_tag(live, tag) or {}
-            tag_src = {"from_digest": "%s@%s" % (stream, event["image"]),
-                       "reference_policy": params.get("reference_policy")
-                       or (existing.get("referencePolicy") or {}).get("type"),
-                       "import_mode": (existing.get("importPolicy") or {}).get("importMode")}
-            entry["target"] = _event_view(event)
-        else:
-            tag_src = src
-        ref = IS.spec_tag_from_params(dict(tag_src, name=tag), stream, ns, "")
-        by_stream.setdefault((ns, stream), []).append(ref)
-
+    results, by_stream, notes = _plan_destinations(params, dests, streams, src)
     known: Dict[Tuple[str, str], bool] = {k: v is not None for k, v in streams.items()}
     for (ns, stream), refs in by_stream.items():
         known[(ns, stream)] = True
@@ -216,38 +252,19 @@ def run(module) -> dict:
         changed_refs = [t for t in IS.merge_tags(live_tags, refs) if not any(t is lt for lt in live_tags)]
         IS.check_sources_exist(client, ns, stream, changed_refs, known, prefix="dest")
 
+    # Everything is validated: write.
     secrets = []
     if params.get("pull_secret") and by_stream:
-        for ns in sorted({ns for ns, _s in by_stream}):
+        for ns in sorted({key[0] for key in by_stream}):
             secrets.append(PS.ensure_pull_secret(client, ns, params["pull_secret"], check_mode))
-    failed: List[dict] = []
-    if state == "absent":
+    if state == "absent" and not check_mode:
         for entry in results:
-            if entry["changed"] and not check_mode:
+            if entry["changed"]:
                 client.delete(R.IMAGESTREAMTAG, entry["name"], namespace=entry["namespace"])
+    failed: List[dict] = []
     for (ns, stream), refs in by_stream.items():
-        plan = APPLY.StreamPlan({"name": stream, "namespace": ns, "_prefix": "", "state": "present", "reimport": False})
-        plan.tags = refs
-        plan.live = streams[(ns, stream)]
-        changed, plan.stored, _desired = IS.write_stream(
-            client, plan.live, lambda live, plan=plan: IS.desired_stream(live, stream, ns, {}, plan.tags), check_mode)
-        APPLY.import_changed_tags(client, plan, check_mode)
-        failed.extend(r for r in plan.imports if not r["succeeded"])
-        for entry in results:
-            if entry["namespace"] != ns or not entry["name"].startswith(stream + ":"):
-                continue
-            tag = entry["name"].split(":", 1)[1]
-            if not any(r["name"] == tag for r in refs):
-                continue
-            live_ref = IS.spec_tag(plan.live, tag)
-            new_ref = IS.spec_tag(plan.stored, tag) if not check_mode else next(r for r in refs if r["name"] == tag)
-            entry["changed"] = live_ref is None or not IS.same_tag(live_ref, new_ref or {}) or any(
-                r.get("moved") for r in plan.imports if r.get("tag") == tag)
-            entry["imports"] = [r for r in plan.imports if r.get("tag") == tag]
-            if check_mode:
-                entry["after"] = entry.get("target") or (entry["before"] if not entry["changed"] else None)
-            else:
-                entry["after"] = _event_view(IS.current_event(plan.stored, tag))
+        failed.extend(_write_stream_tags(client, ns, stream, refs, streams[(ns, stream)], results, check_mode))
+
     out = {"changed": any(e["changed"] for e in results) or any(s["changed"] for s in secrets), "tags": results}
     if secrets:
         out["pull_secrets"] = secrets

@@ -188,6 +188,9 @@ tags:
       description: Import results for this tag (external images).
       type: list
       elements: dict
+    target:
+      description: With O(rollback), the history entry restored (digest, pull_spec, generation, created).
+      type: dict
 pull_secrets:
   description: The pull secrets checked or written (names only).
   returned: when O(pull_secret) is given
