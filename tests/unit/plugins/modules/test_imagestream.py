@@ -324,3 +324,29 @@ def test_labels_annotations_and_lookup_policy_are_merged(run, simulator):
     assert obj["metadata"]["annotations"]["note"] == "x" and obj["spec"]["lookupPolicy"] == {"local": True}
     res, counters = run.counted("imagestream", name="meta", namespace="demo", labels={"team": "b"}, lookup_local=True)
     assert not res["changed"] and counters["mutating"] == 0
+
+
+def test_scheduled_tag_follows_the_registry(simulator_factory, docker_registry, oci_images):
+    """scheduled: true sets importPolicy.scheduled; the simulator's scheduled importer (interval shortened for the
+    test) then moves the tag when the registry's tag is overwritten, with no further task."""
+    import time
+    from ansible_collections.ocp.registry.tests.lib.fixtures import SimAdmin
+    sim = simulator_factory("sched", import_interval=0.5)
+    make_ns(sim, "demo")
+    trust_registry(sim, docker_registry)
+    run = Runner(sim, SimAdmin(sim))
+    first = docker_registry.push(oci_images["v1"], "is10/app:v1")
+    res = run("imagestream", name="app", namespace="demo", pull_secret=creds(docker_registry),
+              tags=[{"name": "v1", "from_image": "%s/is10/app:v1" % docker_registry.host, "scheduled": True}])
+    assert res["imports"][0]["digest"] == first
+    second = docker_registry.push(oci_images["v3"], "is10/app:v1")
+    deadline = time.monotonic() + 30
+    while latest_digest(sim, "demo", "app", "v1") != second and time.monotonic() < deadline:
+        sim.wait_idle(5)
+        time.sleep(0.2)
+    assert latest_digest(sim, "demo", "app", "v1") == second
+    # the task itself is still a no-op: the scheduled import is the cluster's business
+    res, counters = run.counted("imagestream", name="app", namespace="demo",
+                                tags=[{"name": "v1", "from_image": "%s/is10/app:v1" % docker_registry.host,
+                                       "scheduled": True}])
+    assert not res["changed"] and counters["mutating"] == 0
