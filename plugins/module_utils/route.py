@@ -193,8 +193,11 @@ def admitted_hosts(route):
     return hosts, rejected
 
 
-def _wait_route(module, name, namespace, present, want_host=None):
-    """Poll the Route until it is admitted (present) or gone (absent). Polls fast first, then every wait_sleep."""
+def _wait_route(module, name, namespace, present, want_host=None, expect=None):
+    """Poll the Route until it is admitted (present) or gone (absent). Polls fast first, then every wait_sleep.
+
+    ``expect(route)`` must also hold for an operator-made route: the operator applies our change later, and until
+    then the old route (still admitted) is all there is to see."""
     client = module.client
     timeout = float(module.params["wait_timeout"])
     sleep_cap = max(0.1, float(module.params["wait_sleep"]))
@@ -207,9 +210,10 @@ def _wait_route(module, name, namespace, present, want_host=None):
             return None
         if present and route is not None:
             hosts, rejected = admitted_hosts(route)
-            if hosts and (want_host is None or want_host in hosts):
+            current = expect is None or expect(route)
+            if hosts and current and (want_host is None or want_host in hosts):
                 return route
-            if rejected and not hosts:
+            if rejected and not hosts and current:
                 first = rejected[0]
                 raise RegistryError("Route %s/%s was not admitted by router %s: %s %s" % (
                     namespace, name, first.get("router"), first.get("reason") or "", first.get("message") or ""),
@@ -352,6 +356,24 @@ def _delete_our_secret(module, secret_name, result, diffs, warn=True, label="sec
                     % (OPERAND_NS, secret_name, MANAGED_LABEL, MANAGED_VALUE))
 
 
+def _operator_route_matches(hostname, inputs, secret_name):
+    """Whether the operator's Route already carries this task's host name and certificate (none without a
+    secret; with a secret made elsewhere, any)."""
+    cert = inputs.pem.get("certificate")
+    want_cert = cert.decode("ascii") if cert else None
+
+    def check(route):
+        spec = (route or {}).get("spec") or {}
+        tls = spec.get("tls") or {}
+        if spec.get("host") != hostname:
+            return False
+        if secret_name is None:
+            return not tls.get("certificate")
+        return want_cert is None or tls.get("certificate") == want_cert
+
+    return check
+
+
 def _run_custom(module, inputs, result, diffs):
     params, client, check = module.params, module.client, module.check_mode
     name, state = params["name"], params["state"]
@@ -389,7 +411,8 @@ def _run_custom(module, inputs, result, diffs):
                             if "certificate" in inputs.pem else
                             ({"name": use_secret, "namespace": OPERAND_NS} if use_secret else None))
         managed = _operator_manages_routes(module, cfg["object"])
-        return _finish(module, name, OPERAND_NS, result, True, want_host=params["hostname"], wait=managed)
+        return _finish(module, name, OPERAND_NS, result, True, want_host=params["hostname"], wait=managed,
+                       expect=_operator_route_matches(params["hostname"], inputs, use_secret))
     # absent: the entry, then the secret it referenced (or secret_name, or <name>-tls) when this module made it
     secret_name = params.get("secret_name") or old_secret or ("%s-tls" % name)
     if old_secret is not None or _live_entry(live_cfg, name) is not None:
@@ -441,10 +464,10 @@ def _run_route(module, inputs, result, diffs):
     return _finish(module, name, namespace, result, False)
 
 
-def _finish(module, name, namespace, result, present, want_host=None, wait=True):
+def _finish(module, name, namespace, result, present, want_host=None, wait=True, expect=None):
     """Wait when asked (never in check mode), then report the route's host(s)."""
     if wait and module.params["wait"] and not module.check_mode:
-        route = _wait_route(module, name, namespace, present, want_host)
+        route = _wait_route(module, name, namespace, present, want_host, expect)
     elif module.check_mode and not present and result["changed"]:
         route = None  # predicted: the operator removes it
     else:

@@ -335,3 +335,23 @@ def test_rejected_route_fails_fast_with_the_router_reason(sim):
     again = _run(sim, dict(base, name="second", namespace="sandbox"))
     assert not again["changed"] and not again["admitted"]
     assert again["rejections"][0]["reason"] == "HostAlreadyClaimed"
+
+
+def test_custom_certificate_rotation_updates_secret_and_route(sim):
+    _run(sim, _custom(wait=True))
+    renewed = certs.make_leaf(CA, (HOST,))
+    out = _run(sim, _custom(certificate=renewed.cert_pem, key=renewed.key_pem, wait=True), diff=True)
+    assert out["changed"] and out["certificate"]["serial_number"] == format(renewed.cert.serial_number, "x")
+    assert base64.b64decode(_secret(sim, "public-routes-tls")["data"]["tls.crt"]).decode() == renewed.cert_pem
+    assert out["route"]["spec"]["tls"]["certificate"] == renewed.cert_pem  # the operator re-applied the route
+    before = out["diff"]["before"]["secret"]["data"]["tls.key"]
+    after = out["diff"]["after"]["secret"]["data"]["tls.key"]
+    assert before.startswith("VALUE_REDACTED") and after.startswith("VALUE_REDACTED") and before != after
+    assert renewed.key_pem.splitlines()[1] not in json.dumps(out)
+
+
+def test_dropping_the_certificate_waits_for_the_plain_route(sim):
+    _run(sim, _custom(wait=True))
+    out = _run(sim, {"mode": "custom", "name": "public-routes", "hostname": HOST, "wait": True})
+    assert out["changed"] and out["admitted"] and "certificate" not in out["route"]["spec"]["tls"]
+    assert _secret(sim, "public-routes-tls") is None  # made by the module, no longer referenced
