@@ -30,6 +30,8 @@ DEFAULT_MERGE_KEYS = {
     "hostAliases": "ip",
     "topologySpreadConstraints": "topologyKey",
     "resourceClaims": "name",
+    "schedulingGates": "name",
+    "secrets": "name",                 # ServiceAccount.secrets
 }
 
 

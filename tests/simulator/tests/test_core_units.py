@@ -369,3 +369,56 @@ def test_watch_from_a_compacted_resource_version_is_410():
     ev = w.next(1)
     assert ev[0] == "ADDED" and ev[1]["metadata"]["name"] == "c5"
     w.close()
+
+
+@pytest.mark.parametrize("group,version,plural,kind,namespaced,subs,short", [
+    ("", "v1", "namespaces", "Namespace", False, {"status"}, ["ns"]),
+    ("", "v1", "secrets", "Secret", True, set(), []),
+    ("", "v1", "configmaps", "ConfigMap", True, set(), ["cm"]),
+    ("", "v1", "services", "Service", True, {"status"}, ["svc"]),
+    ("", "v1", "serviceaccounts", "ServiceAccount", True, set(), ["sa"]),
+    ("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, {"status"}, ["pvc"]),
+    ("", "v1", "events", "Event", True, set(), ["ev"]),
+    ("", "v1", "nodes", "Node", False, {"status"}, ["no"]),
+    ("", "v1", "pods", "Pod", True, {"status"}, ["po"]),
+    ("apps", "v1", "deployments", "Deployment", True, {"status", "scale"}, ["deploy"]),
+    ("apps", "v1", "statefulsets", "StatefulSet", True, {"status", "scale"}, ["sts"]),
+    ("apps", "v1", "daemonsets", "DaemonSet", True, {"status"}, ["ds"]),
+    ("apps", "v1", "replicasets", "ReplicaSet", True, {"status", "scale"}, ["rs"]),
+    ("batch", "v1", "cronjobs", "CronJob", True, {"status"}, ["cj"]),
+    ("batch", "v1", "jobs", "Job", True, {"status"}, []),
+    ("rbac.authorization.k8s.io", "v1", "roles", "Role", True, set(), []),
+    ("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True, set(), []),
+    ("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False, set(), []),
+    ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False, set(), []),
+    ("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, set(), ["sc"]),
+    ("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, {"status"}, ["pdb"]),
+    ("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, set(), ["netpol"]),
+    ("route.openshift.io", "v1", "routes", "Route", True, {"status"}, []),
+    ("image.openshift.io", "v1", "imagestreams", "ImageStream", True, {"status", "secrets", "layers"}, ["is"]),
+    ("image.openshift.io", "v1", "imagestreamtags", "ImageStreamTag", True, set(), ["istag"]),
+    ("image.openshift.io", "v1", "imagestreamimports", "ImageStreamImport", True, set(), []),
+    ("image.openshift.io", "v1", "imagestreamimages", "ImageStreamImage", True, set(), ["isimage"]),
+    ("image.openshift.io", "v1", "images", "Image", False, set(), []),
+    ("image.openshift.io", "v1", "imagetags", "ImageTag", True, set(), ["itag"]),
+    ("imageregistry.operator.openshift.io", "v1", "configs", "Config", False, {"status"}, []),
+    ("imageregistry.operator.openshift.io", "v1", "imagepruners", "ImagePruner", False, {"status"}, []),
+    ("config.openshift.io", "v1", "images", "Image", False, {"status"}, []),
+    ("config.openshift.io", "v1", "clusteroperators", "ClusterOperator", False, {"status"}, ["co"]),
+    ("config.openshift.io", "v1", "infrastructures", "Infrastructure", False, {"status"}, []),
+    ("config.openshift.io", "v1", "proxies", "Proxy", False, {"status"}, []),
+    ("config.openshift.io", "v1", "apiservers", "APIServer", False, {"status"}, []),
+    ("config.openshift.io", "v1", "clusterversions", "ClusterVersion", False, {"status"}, []),
+    ("apps.openshift.io", "v1", "deploymentconfigs", "DeploymentConfig", True, {"status"}, ["dc"]),
+])
+def test_catalog_discovery_data(group, version, plural, kind, namespaced, subs, short):
+    rt = catalog.lookup(group, version, plural)
+    assert rt is not None and rt.kind == kind and rt.namespaced is namespaced
+    entries = rt.discovery()
+    assert entries[0]["name"] == plural and entries[0]["singularName"] == kind.lower()
+    assert entries[0].get("shortNames", []) == short
+    assert subs <= {e["name"].split("/", 1)[1] for e in entries[1:]}
+    for e in entries[1:]:
+        if e["name"].endswith("/status"):
+            assert e["kind"] == kind and e["verbs"] == ["get", "patch", "update"]
+    assert catalog.by_kind(rt.api_version, kind) is rt
