@@ -23,7 +23,7 @@ from ansible_collections.ocp.registry.plugins.module_utils import imagestream_im
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
 from ansible_collections.ocp.registry.plugins.module_utils import pull_secret as PS
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
-from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, InputError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, BadRequest, InputError
 
 __all__ = ["argument_spec", "run", "StreamPlan", "import_changed_tags"]
 
@@ -144,8 +144,12 @@ def _build(plan: StreamPlan):
 
 def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
     """Import the tags whose source changed or whose last import failed (or never produced an image);
-    with ``reimport`` every importable tag of the stream."""
-    if check_mode or plan.item.get("state") == "absent":
+    with ``reimport`` every importable tag of the stream.
+
+    In check mode only ``reimport`` asks the registry, with a dry-run import (``spec.import: false`` and
+    ``dryRun=All``: nothing is stored), so the prediction says whether a digest would move.
+    """
+    if plan.item.get("state") == "absent" or (check_mode and not plan.item.get("reimport")):
         return
     live_tags = ((plan.live or {}).get("spec") or {}).get("tags") or []
     stored_tags = ((plan.stored or {}).get("spec") or {}).get("tags") or []
@@ -167,10 +171,21 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
                            or IS.import_pending(plan.stored or plan.live, name)):
             images.append(ISI.image_spec(merged["from"]["name"], name, merged))
     results = []
+    if images and check_mode:
+        try:
+            probe = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images,
+                                                             do_import=False), dry_run=True)
+        except BadRequest:  # a server that refuses dryRun for imports: no prediction rather than a write
+            return
+        plan.imports = ISI.parse_results(probe, before)
+        plan.changed = plan.changed or any(r.get("moved") for r in plan.imports)
+        return
     if images:
         isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images))
         results.extend(ISI.parse_results(isi, before))
         plan.stored = (isi.get("status") or {}).get("import") or plan.stored
+    if check_mode:
+        return
     if plan.repo_due:
         results.extend(_import_repository(client, plan, before))
     plan.imports = results
@@ -323,7 +338,7 @@ def run(module) -> dict:
             out["diff"] = [dict(IS.diff_view(p.live, p.desired), before_header="%s/%s" % (p.namespace, p.name),
                                 after_header="%s/%s" % (p.namespace, p.name)) for p in plans if p.changed]
     failed = [r for p in plans for r in p.imports if not r["succeeded"]]
-    if failed and params.get("fail_on_import_error"):
+    if failed and params.get("fail_on_import_error") and not check_mode:
         ISI.raise_for_failures(failed, ", ".join("%s/%s" % k for k in names), any(p.changed for p in plans),
                                extra={"results": results})
     if failed:

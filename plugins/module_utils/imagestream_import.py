@@ -78,7 +78,7 @@ def _nothing_to_find() -> None:
     return None
 
 
-def post_import(client, body: dict) -> dict:
+def post_import(client, body: dict, dry_run: bool = False) -> dict:
     """POST the ImageStreamImport.
 
     An import is safe to repeat (an unchanged digest collapses into the current event), and an
@@ -87,6 +87,7 @@ def post_import(client, body: dict) -> dict:
     """
     meta = body["metadata"]
     return client.request("POST", R.path(R.IMAGESTREAMIMPORT, None, meta["namespace"]), body,
+                          query={"dryRun": "All" if dry_run else None},
                           target=R.describe(R.IMAGESTREAMIMPORT, meta["name"], meta["namespace"]),
                           post_check=_nothing_to_find)
 

@@ -24,7 +24,8 @@ description:
     with the registry's reason unless O(fail_on_import_error=false).
   - Many streams in one task with O(streams); that costs one LIST per namespace on a run that changes nothing.
   - TLS verification of imports stays on unless a tag sets O(tags[].insecure=true).
-  - In check mode no import is made, so a re-import that would move a digest is not predicted.
+  - In check mode nothing is imported; with O(reimport=true) a dry-run import (nothing stored) asks the registry,
+    so the prediction says whether a digest would move, and import errors are reported as warnings.
 notes:
   - "Requests: a run that changes nothing costs one GET (single stream) or one LIST per namespace (O(streams)), plus
     one GET for O(pull_secret). Creating a stream costs a GET and a POST, plus one ImageStreamImport POST when it has

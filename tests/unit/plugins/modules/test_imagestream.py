@@ -128,6 +128,11 @@ def test_import_reports_digest_and_is_idempotent(run, reg, oci_images, simulator
     res = run("imagestream", reimport=True, **params)
     assert not res["changed"] and res["imports"][0]["digest"] == digest and not res["imports"][0]["moved"]
     digest2 = reg.push(oci_images["v2"], "is1/app:v1")
+    # check mode predicts the move with a dry-run import: nothing stored, not a mutating request
+    res, counters = run.counted("imagestream", check=True, reimport=True, **params)
+    assert res["changed"] and res["imports"][0]["digest"] == digest2 and counters["mutating"] == 0
+    assert requests(counters, verb="create", resource="imagestreamimports", dry_run=True) == 1
+    assert latest_digest(simulator, "demo", "app", "v1") == digest
     res = run("imagestream", reimport=True, **params)
     assert res["changed"] and res["imports"][0]["digest"] == digest2
     assert res["imports"][0]["previous_digest"] == digest
