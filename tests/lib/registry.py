@@ -194,7 +194,7 @@ class Registry:
     def digest(self, repo_tag):
         """The Docker-Content-Digest the registry reports for repo:tag (or repo@digest)."""
         repo, ref = _split_repo_ref(repo_tag)
-        status, headers, _ = self.request("HEAD", f"/v2/{repo}/manifests/{ref}", headers={"Accept": MANIFEST_ACCEPT})
+        status, headers, _body = self.request("HEAD", f"/v2/{repo}/manifests/{ref}", headers={"Accept": MANIFEST_ACCEPT})
         if status != 200:
             raise LookupError(f"{repo_tag}: HTTP {status}")
         return headers["docker-content-digest"]
@@ -208,7 +208,7 @@ class Registry:
         return headers.get("content-type"), data
 
     def tags(self, repo):
-        status, _, data = self.request("GET", f"/v2/{repo}/tags/list")
+        status, _headers, data = self.request("GET", f"/v2/{repo}/tags/list")
         if status == 404:
             return []
         if status != 200:
@@ -217,9 +217,9 @@ class Registry:
 
     def delete_tag(self, repo_tag):
         """Delete the manifest a tag points at (removes every tag on that digest)."""
-        repo, _ = _split_repo_ref(repo_tag)
+        repo = _split_repo_ref(repo_tag)[0]
         digest = self.digest(repo_tag)
-        status, _, data = self.request("DELETE", f"/v2/{repo}/manifests/{digest}")
+        status, _headers, data = self.request("DELETE", f"/v2/{repo}/manifests/{digest}")
         if status != 202:
             raise RuntimeError(f"delete {repo_tag}: HTTP {status} {data[:200]!r}")
 
@@ -238,7 +238,7 @@ class Registry:
         else:
             cmd += ["--dest-tls-verify=false"]
         cmd += [oci_ref, f"docker://{self.host}/{repo_tag}"]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False,
                              env=dict(os.environ, REGISTRY_AUTH_FILE=self.authfile))
         if res.returncode != 0:
             raise RuntimeError(f"skopeo copy to {repo_tag} failed (rc {res.returncode}): {res.stderr.strip()}")
@@ -302,7 +302,7 @@ def _htpasswd_line(user, password):
         raise RegistryStartError("neither the bcrypt module nor htpasswd (apache2-utils) is available")
     # -i reads the password from stdin: it never appears on a command line.
     res = subprocess.run(["htpasswd", "-niB", "-C", "5", user], input=password + "\n", capture_output=True,
-                         text=True, timeout=30)
+                         text=True, timeout=30, check=False)
     if res.returncode != 0:
         raise RegistryStartError(f"htpasswd failed: {res.stderr.strip()}")
     return res.stdout.strip() + "\n"
@@ -406,7 +406,7 @@ def _wait_ready(reg, expect, timeout=20.0):
         if not reg.running:
             raise RegistryStartError("process exited")
         try:
-            status, _, _ = reg.request("GET", "/v2/", auth=False)
+            status = reg.request("GET", "/v2/", auth=False)[0]
             if status == expect:
                 return
         except (OSError, ssl.SSLError, http.client.HTTPException):
@@ -444,7 +444,7 @@ def build_image(workdir, name, version_label, arch="amd64", os_name="linux"):
 
 
 def _run(cmd):
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed (rc {res.returncode}): {res.stderr.strip()}")
     return res.stdout

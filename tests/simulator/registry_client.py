@@ -226,7 +226,7 @@ class RegistryClient:
 
     def _new_conn(self, scheme: str, host: str | None = None):
         host = host or self.host
-        h, _, p = host.rpartition(":") if re.search(r":\d+$", host) else (host, "", "")
+        h, _sep, p = host.rpartition(":") if re.search(r":\d+$", host) else (host, "", "")
         if scheme == "https":
             return http.client.HTTPSConnection(h, int(p) if p else 443, timeout=self.timeout,
                                                context=self._context(not self.insecure))
@@ -466,7 +466,7 @@ def _describe_os_error(exc, host: str = "") -> str:
 def _parse_challenge(header: str) -> dict | None:
     if not header:
         return None
-    scheme, _, rest = header.strip().partition(" ")
+    scheme, _sep, rest = header.strip().partition(" ")
     params = dict((k.lower(), v) for k, v in re.findall(r'(\w+)="([^"]*)"', rest))
     return {"scheme": scheme.lower(), "params": params}
 
@@ -703,7 +703,7 @@ def prioritize_tags(tags: list[str]) -> list[str]:
         other.append(t)
     minor.sort(key=lambda x: (x[0], x[1]), reverse=True)
     full.sort(key=lambda x: (x[0], x[1]), reverse=True)
-    return latest + [t for _, t in minor] + [t for _, t in full] + other
+    return latest + [t for _key, t in minor] + [t for _key, t in full] + other
 
 
 def parse_docker_config_secret(secret: dict) -> list[tuple[str, str, str]]:
@@ -733,7 +733,7 @@ def parse_docker_config_secret(secret: dict) -> list[tuple[str, str, str]]:
         user, password = entry.get("username"), entry.get("password")
         if entry.get("auth"):
             try:
-                user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
+                user, _sep, password = base64.b64decode(entry["auth"]).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 continue
         if user is None:

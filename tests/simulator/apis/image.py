@@ -509,7 +509,7 @@ class ImageStreamStrategy(Strategy):
         """Tags with from ImageStreamTag of this same stream follow the tracked tag's newest event."""
         md = stream["metadata"]
         ns, name = md.get("namespace"), md.get("name")
-        for _ in range(10):   # multi-level chains converge in a few passes
+        for _pass in range(10):   # multi-level chains converge in a few passes
             changed = False
             for t in spec_tags(stream):
                 frm = t.get("from") or {}
@@ -1262,8 +1262,8 @@ class ImageStreamImportHandler(VirtualHandler):
             p = f"spec.images[{i}]"
             frm = (item or {}).get("from") or {}
             if frm.get("kind") != "DockerImage":
-                causes.append(errors.invalid_value(f"{p}.from.kind", frm.get("kind"), "only DockerImage is "
-                                                                                     "supported"))
+                causes.append(errors.invalid_value(f"{p}.from.kind", frm.get("kind"),
+                                                   "only DockerImage is supported"))
             elif frm.get("name") != "*":
                 try:
                     rc.parse_reference(frm.get("name") or "")
@@ -1279,8 +1279,8 @@ class ImageStreamImportHandler(VirtualHandler):
             p = "spec.repository"
             frm = repo.get("from") or {}
             if frm.get("kind") != "DockerImage":
-                causes.append(errors.invalid_value(f"{p}.from.kind", frm.get("kind"), "only DockerImage is "
-                                                                                     "supported"))
+                causes.append(errors.invalid_value(f"{p}.from.kind", frm.get("kind"),
+                                                   "only DockerImage is supported"))
             else:
                 try:
                     ref = rc.parse_reference(frm.get("name") or "")
@@ -1417,7 +1417,8 @@ class ImageStreamImportHandler(VirtualHandler):
                                            req_rv, dry_run)
             isi_status["import"] = result
 
-        keep = lambda item: bool(item.get("includeManifest"))  # noqa: E731
+        def keep(item):
+            return bool(item.get("includeManifest"))
         for item, entry in zip(images, isi_status.get("images") or []):
             if "image" in entry:
                 entry["image"] = image_view(entry["image"], keep(item))

@@ -35,7 +35,7 @@ class ScheduledImportController(Controller):
         self.import_stream(ctx, *key)
 
     def import_stream(self, ctx, ns, name):
-        for _ in range(3):
+        for _attempt in range(3):
             try:
                 stream = ctx.api.get(im.IMAGESTREAMS, ns, name)
             except StatusError as e:

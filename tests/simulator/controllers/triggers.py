@@ -154,7 +154,7 @@ class ImageTriggerController(Controller):
 
     def sync(self, ctx, key):
         if key[0] == "imagestream":
-            _, ns, name = key
+            ns, name = key[1], key[2]
             for rkey in list(ANNOTATED) + [DC_KEY]:
                 rt = catalog.by_key(rkey)
                 try:
@@ -177,7 +177,7 @@ class ImageTriggerController(Controller):
                 if (frm.get("namespace") or obj["metadata"].get("namespace")) == ns and parts[0] == name:
                     return True
             return False
-        return any(tns == ns and s == name for tns, s, _, _ in active_triggers(obj))
+        return any(tns == ns and s == name for tns, s, _tag, _trig in active_triggers(obj))
 
     def _sync_object(self, ctx, rkey, ns, name):
         rt = catalog.by_key(rkey)

@@ -12,8 +12,6 @@ import urllib.error
 import urllib.request
 import uuid
 
-import pytest
-
 from ansible_collections.ocp.registry.tests.simulator.apis import image_install
 
 IMG = "/apis/image.openshift.io/v1"
@@ -71,8 +69,8 @@ class Client:
 
     # --- conveniences -----------------------------------------------------------------------------
     def ensure_namespace(self, name):
-        code, out = self.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                                 "metadata": {"name": name}})
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        code, out = self.request("POST", "/api/v1/namespaces", body)
         assert code in (201, 409), out
 
     def stream(self, name, ns=NS):
@@ -118,6 +116,17 @@ def wait_for(fn, timeout=30.0, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+def wait_until(fetch, predicate, timeout=30.0, what="condition"):
+    """Poll fetch() until predicate(value) holds; returns that value."""
+    box = {}
+
+    def probe():
+        box["v"] = fetch()
+        return predicate(box["v"])
+    wait_for(probe, timeout=timeout, what=what)
+    return box["v"]
+
+
 def unique_repo(prefix="e2e"):
     return f"{prefix}/r{uuid.uuid4().hex[:10]}"
 
@@ -128,15 +137,15 @@ def trust_registry_ca(client, reg, configmap="registry-cas"):
     with open(reg.ca_file) as f:
         pem = f.read()
     cm_path = f"/api/v1/namespaces/openshift-config/configmaps/{configmap}"
-    code, _ = client.request("GET", cm_path)
+    code = client.request("GET", cm_path)[0]
     if code == 404:
         client.post("/api/v1/namespaces/openshift-config/configmaps",
                     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": configmap}, "data": {key: pem}})
     else:
         client.merge(cm_path, {"data": {key: pem}})
     path = "/apis/config.openshift.io/v1/images/cluster"
-    for _ in range(20):
-        code, _ = client.request("GET", path)
+    for _attempt in range(20):
+        code = client.request("GET", path)[0]
         if code == 404:
             code, out = client.request("POST", "/apis/config.openshift.io/v1/images", {
                 "apiVersion": "config.openshift.io/v1", "kind": "Image", "metadata": {"name": "cluster"},
@@ -173,8 +182,3 @@ def start_image_sim(simulator_factory, **kwargs):
     client = Client(sim)
     client.ensure_namespace(NS)
     return sim, client
-
-
-@pytest.fixture
-def image_sim(simulator_factory):
-    return start_image_sim(simulator_factory)

@@ -3,10 +3,15 @@ import copy
 
 import pytest
 
-from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (  # noqa: F401 (fixture)
-    IMG, NS, add_pull_secret, image_sim, start_image_sim, trust_registry_ca, unique_repo, wait_for)
+from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (
+    IMG, NS, add_pull_secret, start_image_sim, trust_registry_ca, unique_repo, wait_for, wait_until)
 
 pytestmark = pytest.mark.registry
+
+
+@pytest.fixture
+def image_sim(simulator_factory):
+    return start_image_sim(simulator_factory)
 
 
 def _latest(stream, tag):
@@ -34,8 +39,8 @@ def test_controller_imports_spec_tag_written_by_put(image_sim, docker_registry, 
     body["spec"]["tags"] = [{"name": "prod", "from": {"kind": "DockerImage", "name": f"{reg.host}/{repo}:latest"}}]
     put = client.put(f"{IMG}/namespaces/{NS}/imagestreams/web", body)
     assert put["spec"]["tags"][0]["generation"] == put["metadata"]["generation"] == 2
-    stream = wait_for(lambda: (lambda s: s if _latest(s, "prod") and _latest(s, "prod").get("items") else None)(
-        client.stream("web")), what="the controller's import")
+    stream = wait_until(lambda: client.stream("web"), lambda s: (_latest(s, "prod") or {}).get("items"),
+                        what="the controller's import")
     ev = _latest(stream, "prod")["items"][0]
     assert ev["image"] == d1
     assert ev["dockerImageReference"] == f"{reg.host}/{repo}@{d1}"
@@ -101,8 +106,8 @@ def test_controller_imports_deprecated_docker_image_repository(image_sim, docker
     client.post(f"{IMG}/namespaces/{NS}/imagestreams", {
         "apiVersion": "image.openshift.io/v1", "kind": "ImageStream", "metadata": {"name": "mirror"},
         "spec": {"dockerImageRepository": f"{reg.host}/{repo}"}})
-    stream = wait_for(lambda: (lambda s: s if len((s.get("status") or {}).get("tags") or []) == 2 else None)(
-        client.stream("mirror")), what="repository import")
+    stream = wait_until(lambda: client.stream("mirror"), lambda s: len((s.get("status") or {}).get("tags") or []) == 2,
+                        what="repository import")
     assert _latest(stream, "1.0")["items"][0]["image"] == d1
     assert _latest(stream, "latest")["items"][0]["image"] == d2
     assert not stream["spec"].get("tags")     # status only, like the real repository import

@@ -1,10 +1,15 @@
 """ImageStreamImport against a real docker-registry (TLS + htpasswd), through the simulator's HTTPS API."""
 import pytest
 
-from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (  # noqa: F401 (fixture)
-    IMG, NS, add_pull_secret, image_sim, trust_registry_ca, unique_repo)
+from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (
+    IMG, NS, add_pull_secret, start_image_sim, trust_registry_ca, unique_repo)
 
 pytestmark = pytest.mark.registry
+
+
+@pytest.fixture
+def image_sim(simulator_factory):
+    return start_image_sim(simulator_factory)
 
 
 @pytest.fixture
@@ -69,7 +74,7 @@ def test_import_digest_matches_registry_and_overwrite_prepends(trusted, oci_imag
 
 
 def test_include_manifest_and_docker_schema2(trusted, oci_images):
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     repo = unique_repo()
     d = reg.push(oci_images["v3"], f"{repo}:s2", fmt="v2s2")
     code, out = client.isi("s2", [{"from": {"kind": "DockerImage", "name": f"{reg.host}/{repo}:s2"},
@@ -83,7 +88,7 @@ def test_include_manifest_and_docker_schema2(trusted, oci_images):
 
 
 def test_dry_run_import_false_creates_nothing(trusted, oci_images):
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     repo = unique_repo()
     d1 = reg.push(oci_images["v1"], f"{repo}:1.0")
     code, out = client.isi("dry", [{"from": {"kind": "DockerImage", "name": f"{reg.host}/{repo}:1.0"}}],
@@ -117,7 +122,7 @@ def test_repository_import_with_limit(trusted, oci_images):
 
 
 def test_unauthorized_without_pull_secret_then_success(image_sim, docker_registry, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = docker_registry
     trust_registry_ca(client, reg)
     repo = unique_repo()
@@ -144,7 +149,7 @@ def test_unauthorized_without_pull_secret_then_success(image_sim, docker_registr
 
 
 def test_excluded_pull_secret_is_not_used(image_sim, docker_registry, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = docker_registry
     trust_registry_ca(client, reg)
     repo = unique_repo()
@@ -157,7 +162,7 @@ def test_excluded_pull_secret_is_not_used(image_sim, docker_registry, oci_images
 
 
 def test_x509_then_trusted_ca(image_sim, docker_registry, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = docker_registry
     add_pull_secret(client, reg)
     repo = unique_repo()
@@ -173,7 +178,7 @@ def test_x509_then_trusted_ca(image_sim, docker_registry, oci_images):
 
 
 def test_insecure_policy_skips_verification(image_sim, docker_registry, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = docker_registry
     add_pull_secret(client, reg)
     repo = unique_repo()
@@ -185,7 +190,7 @@ def test_insecure_policy_skips_verification(image_sim, docker_registry, oci_imag
 
 
 def test_plain_http_registry_needs_insecure(image_sim, registry_factory, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = registry_factory("plain", tls=False, user=None)
     d1 = reg.push(oci_images["v1"], "plain/app:1")
     out = client.import_one("plain", f"{reg.host}/plain/app:1")
@@ -197,7 +202,7 @@ def test_plain_http_registry_needs_insecure(image_sim, registry_factory, oci_ima
 
 
 def test_not_found_tag_and_repository(trusted):
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     out = client.import_one("nf", f"{reg.host}/{unique_repo()}:nope")
     st = out["status"]["images"][0]["status"]
     assert (st["reason"], st["code"]) == ("NotFound", 404)
@@ -206,7 +211,7 @@ def test_not_found_tag_and_repository(trusted):
 
 
 def test_connection_refused(image_sim, registry_factory, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = registry_factory("gone", tls=False, user=None)
     host = reg.host
     reg.stop()
@@ -217,7 +222,7 @@ def test_connection_refused(image_sim, registry_factory, oci_images):
 
 
 def test_stale_resource_version_and_uid(trusted, oci_images):
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     repo = unique_repo()
     reg.push(oci_images["v1"], f"{repo}:latest")
     ref = f"{reg.host}/{repo}:latest"
@@ -230,13 +235,13 @@ def test_stale_resource_version_and_uid(trusted, oci_images):
     assert code == 404, out
     code, out = client.isi("missing", images, metadata={"resourceVersion": live["metadata"]["resourceVersion"]})
     assert code == 404, out
-    code, out = client.isi("cc", images, metadata={"resourceVersion": live["metadata"]["resourceVersion"],
-                                                    "uid": live["metadata"]["uid"]})
+    md = {"resourceVersion": live["metadata"]["resourceVersion"], "uid": live["metadata"]["uid"]}
+    code, out = client.isi("cc", images, metadata=md)
     assert code == 201, out
 
 
 def test_invalid_requests(image_sim):
-    _, client = image_sim
+    client = image_sim[1]
     code, out = client.isi("bad", [])
     assert code == 422 and out["reason"] == "Invalid"
     code, out = client.isi("bad", [{"from": {"kind": "ImageStreamTag", "name": "x:y"}}])
@@ -250,7 +255,7 @@ def test_invalid_requests(image_sim):
 
 def test_manifest_list_legacy_and_preserve(trusted, oci_images, tmp_path):
     from ansible_collections.ocp.registry.tests.lib.registry import build_image
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     repo = unique_repo()
     amd = reg.push(oci_images["v1"], f"{repo}:amd64")
     arm = reg.push(build_image(str(tmp_path), "arm", "arm", arch="arm64"), f"{repo}:arm64")
@@ -279,7 +284,7 @@ def test_manifest_list_legacy_and_preserve(trusted, oci_images, tmp_path):
 
 
 def test_server_side_dry_run_of_an_import(trusted, oci_images):
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     repo = unique_repo()
     d1 = reg.push(oci_images["v1"], f"{repo}:latest")
     body = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStreamImport", "metadata": {"name": "dryall"},
@@ -293,7 +298,7 @@ def test_server_side_dry_run_of_an_import(trusted, oci_images):
 
 
 def test_layers_subresource_after_import(trusted, oci_images):
-    _, client, reg = trusted
+    client, reg = trusted[1:]
     repo = unique_repo()
     d1 = reg.push(oci_images["v1"], f"{repo}:latest")
     out = client.import_one("lay", f"{reg.host}/{repo}:latest")
@@ -307,15 +312,15 @@ def test_layers_subresource_after_import(trusted, oci_images):
 
 
 def test_registry_sources_insecure_and_blocked(image_sim, registry_factory, oci_images):
-    _, client = image_sim
+    client = image_sim[1]
     reg = registry_factory("srcs", tls=False, user=None)
     d1 = reg.push(oci_images["v1"], "src/app:1")
     ref = f"{reg.host}/src/app:1"
     trust = {"spec": {"registrySources": {"insecureRegistries": [reg.host]}}}
     path = "/apis/config.openshift.io/v1/images/cluster"
     if client.request("GET", path)[0] == 404:
-        client.post("/apis/config.openshift.io/v1/images", {"apiVersion": "config.openshift.io/v1", "kind": "Image",
-                                                             "metadata": {"name": "cluster"}, "spec": {}})
+        client.post("/apis/config.openshift.io/v1/images",
+                    {"apiVersion": "config.openshift.io/v1", "kind": "Image", "metadata": {"name": "cluster"}, "spec": {}})
     client.merge(path, trust)
     out = client.import_one("srcs", ref)          # no insecure flag on the request: the cluster allows it
     assert out["status"]["images"][0]["image"]["metadata"]["name"] == d1

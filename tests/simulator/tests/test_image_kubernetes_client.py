@@ -3,14 +3,19 @@ import os
 
 import pytest
 
-from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (  # noqa: F401 (fixture)
-    NS, add_pull_secret, image_sim, trust_registry_ca, unique_repo, wait_for)
+from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (
+    NS, add_pull_secret, start_image_sim, trust_registry_ca, unique_repo)
 
 kubernetes = pytest.importorskip("kubernetes")
 from kubernetes import config as kconfig, dynamic  # noqa: E402
 from kubernetes.dynamic.exceptions import BadRequestError, NotFoundError  # noqa: E402
 
 pytestmark = pytest.mark.registry
+
+
+@pytest.fixture
+def image_sim(simulator_factory):
+    return start_image_sim(simulator_factory)
 
 
 def test_dynamic_client_import_and_istag(image_sim, docker_registry, oci_images):
@@ -20,8 +25,8 @@ def test_dynamic_client_import_and_istag(image_sim, docker_registry, oci_images)
     add_pull_secret(client, reg)
     repo = unique_repo()
     d1 = reg.push(oci_images["v1"], f"{repo}:latest")
-    dyn = dynamic.DynamicClient(kconfig.new_client_from_config(config_file=os.path.join(sim.state_dir,
-                                                                                         "kubeconfig")))
+    kubeconfig = os.path.join(sim.state_dir, "kubeconfig")
+    dyn = dynamic.DynamicClient(kconfig.new_client_from_config(config_file=kubeconfig))
     isi_api = dyn.resources.get(api_version="image.openshift.io/v1", kind="ImageStreamImport")
     out = isi_api.create(namespace=NS, body={
         "apiVersion": "image.openshift.io/v1", "kind": "ImageStreamImport", "metadata": {"name": "dyn"},

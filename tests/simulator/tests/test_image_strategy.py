@@ -222,10 +222,8 @@ def test_same_stream_tracking_multi_level(api):
 
 def test_cross_namespace_istag_and_internal_rewrite(api):
     push_event(api, "base", "1.0", f"{HOST}/other/base@{D1}", D1, ns="other")
-    s = stream(api, tags=[{"name": "prod", "from": {"kind": "ImageStreamTag", "name": "base:1.0",
-                                                     "namespace": "other"}},
-                          {"name": "ref", "reference": True,
-                           "from": {"kind": "ImageStreamTag", "name": "base:1.0", "namespace": "other"}}])
+    src = {"kind": "ImageStreamTag", "name": "base:1.0", "namespace": "other"}
+    s = stream(api, tags=[{"name": "prod", "from": dict(src)}, {"name": "ref", "reference": True, "from": dict(src)}])
     # not a reference tag: the internal path of the source stream is rewritten to this stream's
     assert items(s, "prod")[0]["dockerImageReference"] == f"{HOST}/{NS}/app@{D1}"
     assert items(s, "prod")[0]["image"] == D1
@@ -234,8 +232,8 @@ def test_cross_namespace_istag_and_internal_rewrite(api):
 
 def test_cross_namespace_source_tag_without_image_is_fine(api):
     stream(api, "base", ns="other", tags=[docker_tag("1.0", "quay.io/x/base:1.0")])
-    s = stream(api, tags=[{"name": "prod", "from": {"kind": "ImageStreamTag", "name": "base:1.0",
-                                                     "namespace": "other"}}])
+    src = {"kind": "ImageStreamTag", "name": "base:1.0", "namespace": "other"}
+    s = stream(api, tags=[{"name": "prod", "from": src}])
     assert items(s, "prod") == []
 
 
@@ -248,12 +246,11 @@ def test_unknown_source_stream_is_invalid(api):
 
 def test_image_stream_image_source(api):
     push_event(api, "base", "1.0", "quay.io/x/base@" + D1, D1, ns="other")
-    s = stream(api, tags=[{"name": "pinned", "from": {"kind": "ImageStreamImage", "name": "base@" + D1,
-                                                       "namespace": "other"}}])
+    pinned = {"kind": "ImageStreamImage", "name": "base@" + D1, "namespace": "other"}
+    s = stream(api, tags=[{"name": "pinned", "from": pinned}])
     assert items(s, "pinned")[0]["image"] == D1
     with pytest.raises(StatusError) as e:
-        stream(api, "bad", tags=[{"name": "p", "from": {"kind": "ImageStreamImage", "name": "base@" + D2,
-                                                         "namespace": "other"}}])
+        stream(api, "bad", tags=[{"name": "p", "from": dict(pinned, name="base@" + D2)}])
     assert e.value.code == 422
 
 

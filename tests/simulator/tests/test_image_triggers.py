@@ -8,8 +8,8 @@ import json
 import pytest
 
 from ansible_collections.ocp.registry.tests.simulator.controllers import triggers as tr
-from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (  # noqa: F401 (fixture)
-    IMG, NS, image_sim, wait_for)
+from ansible_collections.ocp.registry.tests.simulator.tests.image_e2e import (
+    IMG, NS, start_image_sim, wait_for, wait_until)
 
 HOST = "image-registry.openshift-image-registry.svc:5000"
 D1 = "sha256:" + "a1" * 32
@@ -18,6 +18,11 @@ D2 = "sha256:" + "b2" * 32
 APPS = "/apis/apps/v1/namespaces/" + NS
 BATCH = "/apis/batch/v1/namespaces/" + NS
 DCS = "/apis/apps.openshift.io/v1/namespaces/" + NS + "/deploymentconfigs"
+
+
+@pytest.fixture
+def image_sim(simulator_factory):
+    return start_image_sim(simulator_factory)
 
 
 def map_image(client, stream, tag, digest, ref=None, ns=NS):
@@ -76,15 +81,16 @@ def test_deployment_source_and_local_policies(image_sim):
         trig("loc:latest", "spec.template.spec.initContainers[0].image")), init=("init",)))
     want_src = f"quay.io/example/src@{D1}"
     want_loc = f"{HOST}/{NS}/loc@{D1}"
-    got = wait_for(lambda: (lambda d: d if images_of(d) == [want_src] and
-                            images_of(d, kind="initContainers") == [want_loc] else None)(
-        client.get(f"{APPS}/deployments/web")), what="trigger on create")
+    got = wait_until(lambda: client.get(f"{APPS}/deployments/web"),
+                     lambda d: images_of(d) == [want_src] and images_of(d, kind="initContainers") == [want_loc],
+                     what="trigger on create")
     assert got["metadata"]["annotations"]["image.openshift.io/triggers"]   # annotation untouched
     # a new image on the tag rolls the container forward
     map_image(client, "src", "latest", D2)
     wait_for(lambda: images_of(client.get(f"{APPS}/deployments/web")) == [f"quay.io/example/src@{D2}"],
              what="trigger on tag change")
     # a manual edit of a triggered image is reverted
+
     def edit():
         d = client.get(f"{APPS}/deployments/web")
         d["spec"]["template"]["spec"]["containers"][0]["image"] = "manual:1"
