@@ -22,6 +22,7 @@ from ansible_collections.ocp.registry.plugins.module_utils.redact import redact_
 
 __all__ = [
     "REMOVE",
+    "Required",
     "ensure_present",
     "ensure_absent",
     "ensure_many_present",
@@ -56,6 +57,14 @@ class _Remove:
 
 
 REMOVE = _Remove()
+
+
+class Required(dict):
+    """A desired dict whose key must exist on the object even when it names no field.
+
+    A plain empty dict manages nothing; ``Required({})`` makes the key's presence itself the managed
+    value (``storage: {emptyDir: {}}`` selects a backend). Named fields are still compared one by one.
+    """
 
 Desired = Any  # dict skeleton, or callable(live_or_None) -> dict skeleton
 
@@ -99,7 +108,7 @@ def compute_patch(live: dict | None, desired: dict) -> dict:
         elif isinstance(want, dict) and have is REMOVE:
             # Absent live: create what the skeleton names (an empty dict manages nothing, so no write).
             sub = compute_patch({}, want)
-            if sub:
+            if sub or isinstance(want, Required):
                 patch[key] = sub
         elif isinstance(want, dict):
             patch[key] = strip_remove(want)  # another type live: replace it
@@ -215,10 +224,11 @@ def _one(client: Any, res: R.Resource, desired: Desired, name: str, namespace: s
 
 def ensure_present(client: Any, res: R.Resource, desired: Desired, check_mode: bool = False, diff: bool = False,
                    secret_paths: Iterable = (), name: str | None = None, namespace: str | None = None,
-                   attempts: int = CONFLICT_ATTEMPTS) -> dict:
+                   attempts: int = CONFLICT_ATTEMPTS, live: dict | None = None) -> dict:
     """Create or merge-patch one object so that its managed fields equal ``desired``.
 
     ``desired`` may be a callable(live_or_None) -> skeleton; then ``name`` (and ``namespace``) are required.
+    ``live`` is the object as the caller already read it (saves the GET of the first round).
     Returns ``{"changed", "object", "before", "after"}`` plus ``diff`` when asked. A no-op is one GET.
     """
     if callable(desired):
@@ -226,7 +236,8 @@ def ensure_present(client: Any, res: R.Resource, desired: Desired, check_mode: b
             raise RegistryError("internal error: ensure_present with a callable desired needs name=")
     else:
         name, namespace = _identity(desired, res) if not name else (name, namespace)
-    return _one(client, res, desired, name, namespace, None, check_mode, diff, secret_paths, attempts, False)
+    return _one(client, res, desired, name, namespace, live, check_mode, diff, secret_paths, attempts,
+                live is not None)
 
 
 def ensure_absent(client: Any, res: R.Resource, name: str, namespace: str | None = None, check_mode: bool = False,

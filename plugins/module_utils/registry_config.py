@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from ansible_collections.ocp.registry.plugins.module_utils import conditions, ensure, resources, storage
-from ansible_collections.ocp.registry.plugins.module_utils.errors import Conflict, InputError, RegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, RegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.redact import redact_paths
 
 __all__ = [
@@ -166,65 +166,13 @@ def _read_config(module: Any) -> dict:
                                  "the operator to create Config %s" % CONFIG_NAME)
 
 
-def config_patch(live: dict, skeleton: dict) -> dict:
-    """Merge patch for the managed fields, plus the chosen backend even when it has no fields.
-
-    ``storage: {emptyDir: {}}`` (or ``pvc: {}``) is meaningful: the key's presence selects the backend, so an
-    empty backend object missing from the live spec must be sent although it "manages" no field.
-    """
-    patch = ensure.compute_patch(live, skeleton)
-    want_storage = (skeleton.get("spec") or {}).get("storage") or {}
-    live_storage = ((live or {}).get("spec") or {}).get("storage") or {}
-    for key in storage.BACKEND_KEYS:
-        want = want_storage.get(key)
-        if isinstance(want, dict) and not isinstance(live_storage.get(key), dict):
-            target = patch.setdefault("spec", {}).setdefault("storage", {})
-            target.setdefault(key, ensure.strip_remove(want))
-    return patch
-
-
-def _ensure_config(client: Any, live: dict, desired: Any, check_mode: bool, diff: bool) -> dict:
-    """Converge Config cluster from the live object already read for validation (a no-op run reads it once).
-
-    One merge patch carrying metadata.resourceVersion; on 409 re-read, re-validate nothing (the inputs did not
-    change), recompute and retry.
-    """
-    for attempt in range(ensure.CONFLICT_ATTEMPTS):
-        if attempt:
-            live = client.get(resources.REGISTRY_CONFIG, CONFIG_NAME)
-        skeleton = desired(copy.deepcopy(live))
-        patch = config_patch(live, skeleton)
-        changed = bool(patch)
-        if not patch:
-            obj = live
-        elif check_mode:
-            obj = ensure.apply_patch(live, patch)
-        else:
-            patch.setdefault("metadata", {})["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
-            try:
-                obj = client.merge_patch(resources.REGISTRY_CONFIG, CONFIG_NAME, patch)
-            except Conflict as exc:
-                if exc.already_exists or attempt + 1 >= ensure.CONFLICT_ATTEMPTS:
-                    raise
-                continue
-        view = {"spec": skeleton.get("spec") or {}}
-        result = {"changed": changed, "object": obj}
-        if diff:
-            result["diff"] = {
-                "before": redact_paths(ensure.managed_view(live, view), CONFIG_SECRET_PATHS) or {},
-                "after": redact_paths(ensure.managed_view(obj, view), CONFIG_SECRET_PATHS) or {},
-            }
-        return result
-    raise RegistryError("Config %s kept changing while it was being updated" % CONFIG_NAME)
-
-
 def _dry_run_config(client: Any, live: dict, desired: Any) -> None:
     """Let the server validate the Config change (dryRun=All) before the credentials secret is written.
 
     Only when credentials are given and the Config would change: a schema error found by the server (for
     example in tolerations or affinity) must not leave a new secret next to an unchanged Config.
     """
-    patch = config_patch(live, desired(copy.deepcopy(live)))
+    patch = ensure.compute_patch(live, desired(copy.deepcopy(live)))
     if patch:
         client.merge_patch(resources.REGISTRY_CONFIG, CONFIG_NAME, patch, dry_run=True)
 
@@ -261,7 +209,9 @@ def ensure_registry_config(module: Any) -> dict:
         secret_res = _write_credentials(module, creds)
         result["credentials"] = {"secret": "%s/%s" % (storage.NAMESPACE, storage.USER_SECRET),
                                  "keys": sorted(creds), "changed": secret_res["changed"]}
-    config_res = _ensure_config(module.client, live, desired, module.check_mode, module._diff)
+    config_res = ensure.ensure_present(module.client, resources.REGISTRY_CONFIG, desired, check_mode=module.check_mode,
+                                       diff=module._diff, secret_paths=CONFIG_SECRET_PATHS, name=CONFIG_NAME,
+                                       live=live)
     result["changed"] = config_res["changed"] or bool(secret_res and secret_res["changed"])
     if module._diff:
         result["diff"] = _combined_diff(config_res, secret_res)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from ansible_collections.ocp.registry.plugins.module_utils import resources
-from ansible_collections.ocp.registry.plugins.module_utils.ensure import REMOVE
+from ansible_collections.ocp.registry.plugins.module_utils.ensure import REMOVE, Required
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, NotFound
 
 __all__ = [
@@ -229,7 +229,7 @@ def storage_spec(storage: dict | None, live_storage: dict | None) -> dict | None
         live_claim = (live_storage.get("pvc") or {}).get("claim") or ""
         if live_claim not in ("", DEFAULT_CLAIM):
             body["claim"] = ""
-    out[backend.key] = body
+    out[backend.key] = Required(body)  # the key selects the backend, even as {} (emptyDir, default pvc)
     for key in BACKEND_KEYS:
         if key != backend.key and key in live_storage:
             out[key] = REMOVE

@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.ocp.registry.plugins.modules.image_registry_config import argument_spec
 from ansible_collections.ocp.registry.plugins.module_utils import registry_config as rc
+from ansible_collections.ocp.registry.plugins.module_utils import ensure
 from ansible_collections.ocp.registry.plugins.module_utils.ensure import REMOVE
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, NotFound
 
@@ -167,4 +168,4 @@ def test_config_patch(label, live, kw, expected):
     live = dict(live, apiVersion="imageregistry.operator.openshift.io/v1", kind="Config",
                 metadata={"name": "cluster", "resourceVersion": "7"})
     skeleton = rc.desired_config(params(**kw))(copy.deepcopy(live))
-    assert rc.config_patch(live, skeleton) == expected
+    assert ensure.compute_patch(live, skeleton) == expected
