@@ -30,6 +30,11 @@ def test_registry_requires_auth_and_reports_digests(docker_registry, oci_images)
     assert mtype == "application/vnd.oci.image.manifest.v1+json"
     assert "sha256:" + hashlib.sha256(raw).hexdigest() == d1 == reg.digest("fixture/app:one")
     assert reg.tags("fixture/app") == ["one", "two"]
+    reg.push(oci_images["v3"], "fixture/gone:x")
+    reg.delete_tag("fixture/gone:x")
+    assert reg.tags("fixture/gone") == []
+    with pytest.raises(LookupError):
+        reg.digest("fixture/gone:x")
     assert reg.tags("fixture/none") == []
     assert reg.push(oci_images["v1"], "fixture/app:s2", fmt="v2s2") != d1
     assert reg.manifest("fixture/app:s2")[0] == "application/vnd.docker.distribution.manifest.v2+json"
