@@ -199,6 +199,8 @@ def _prune_status_tags(stream: dict) -> None:
             if t.get("items") or t.get("conditions"):
                 by_tag[t.get("tag") or ""] = t
         status["tags"] = [by_tag[k] for k in sorted(by_tag)]   # a map on the server: sorted, unique
+    if "tags" in status and not status["tags"]:
+        status.pop("tags")      # omitempty
         for t in status["tags"]:
             if not t.get("items"):
                 t["items"] = None   # v1 TagEventList.items has no omitempty: a conditions-only tag shows null
@@ -342,7 +344,8 @@ class ImageStreamStrategy(Strategy):
         else:
             lp.setdefault("local", False)
         tags = spec.get("tags")
-        if tags is None:
+        if tags is None or tags == []:
+            spec.pop("tags", None)      # omitempty: an empty tag list is not serialized (nil == empty)
             return
         if not isinstance(tags, list):
             raise errors.bad_request("spec.tags must be a list")

@@ -510,3 +510,13 @@ def test_null_list_elements_decode_to_zero_values(api):
     with pytest.raises(StatusError) as e:   # a zero-value image spec has no DockerImage source
         api.create(im.ISIMPORTS, NS, {"metadata": {"name": "z"}, "spec": {"images": [None]}})
     assert ("spec.images[0].from.kind", "FieldValueInvalid") in causes_of(e)
+
+
+def test_empty_tag_list_is_omitted_and_not_a_change(api):
+    s = stream(api)
+    assert "tags" not in s["spec"]
+    body = copy.deepcopy(s)
+    body["spec"]["tags"] = []
+    out = api.update(IS, NS, "app", body)
+    assert out["metadata"]["generation"] == 1
+    assert out["metadata"]["resourceVersion"] == s["metadata"]["resourceVersion"]
