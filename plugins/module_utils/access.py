@@ -45,7 +45,7 @@ def _service_account(value: str, namespace: str | None) -> dict:
                              option="service_accounts")
         sa_ns, name = parts
     elif "/" in text:
-        sa_ns, _, name = text.partition("/")
+        sa_ns, name = text.split("/", 1)
     else:
         if not namespace:
             raise InputError(

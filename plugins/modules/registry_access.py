@@ -20,7 +20,7 @@ description:
   - The role reference of an existing binding cannot change; a binding of the same name that grants another
     role makes the task fail before anything is written.
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
@@ -110,11 +110,27 @@ binding:
   returned: always
   type: dict
   contains:
-    kind: {description: ClusterRoleBinding or RoleBinding., type: str, returned: success}
-    name: {description: Binding name., type: str, returned: success}
-    namespace: {description: Namespace of a RoleBinding., type: str, returned: success}
-    role_ref: {description: The granted role (apiGroup, kind, name)., type: dict, returned: success}
-    subjects: {description: Bound subjects (kind, name, namespace, apiGroup)., type: list, elements: dict, returned: success}
+    kind:
+      description: C(ClusterRoleBinding) or C(RoleBinding).
+      type: str
+      returned: success
+    name:
+      description: Binding name.
+      type: str
+      returned: success
+    namespace:
+      description: Namespace of a RoleBinding.
+      type: str
+      returned: success
+    role_ref:
+      description: The granted role (C(apiGroup), C(kind), C(name)).
+      type: dict
+      returned: success
+    subjects:
+      description: Bound subjects (C(kind), C(name), C(namespace), C(apiGroup)).
+      type: list
+      elements: dict
+      returned: success
 metrics_role:
   description: The metrics ClusterRole (name and rules) when O(metrics_role=true), else null.
   returned: always

@@ -14,11 +14,11 @@ description:
   - Reads C(infrastructures.config.openshift.io/cluster) and reports the platform type (C(BareMetal), C(VSphere),
     C(AWS), C(GCP), C(Azure), C(OpenStack), ...), the infrastructure topology, and which registry storage the
     platform provides, as the image registry operator decides it at bootstrap.
-  - Bare metal, vSphere and other platforms without shared object storage report C(default_storage=pvc): the
+  - Bare metal, vSphere and other platforms without shared object storage report C(default_storage=pvc); the
     registry starts C(Removed) there and needs storage before it can be C(Managed).
   - Never changes anything.
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes

@@ -20,7 +20,7 @@ description:
     message naming the option before writing anything. The size can only grow (volume expansion).
   - An existing claim that already matches is left alone (one GET, no write).
 author:
-  - ocp.registry maintainers
+  - ocp.registry maintainers (@ocp-collections)
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
@@ -101,13 +101,36 @@ claim:
   returned: always
   type: dict
   contains:
-    name: {description: Claim name., type: str, returned: success}
-    namespace: {description: Claim namespace., type: str, returned: success}
-    size: {description: Requested size., type: str, returned: success, sample: 100Gi}
-    access_modes: {description: Access modes., type: list, elements: str, returned: success}
-    volume_mode: {description: Volume mode., type: str, returned: success}
-    storage_class: {description: StorageClass name (null when unset)., type: str, returned: success}
-    phase: {description: Claim phase (Pending, Bound, Lost) when the cluster reported one., type: str, returned: success}
+    name:
+      description: Claim name.
+      type: str
+      returned: success
+    namespace:
+      description: Claim namespace.
+      type: str
+      returned: success
+    size:
+      description: Requested size.
+      type: str
+      returned: success
+      sample: 100Gi
+    access_modes:
+      description: Access modes.
+      type: list
+      elements: str
+      returned: success
+    volume_mode:
+      description: Volume mode.
+      type: str
+      returned: success
+    storage_class:
+      description: StorageClass name (null when unset).
+      type: str
+      returned: success
+    phase:
+      description: Claim phase (C(Pending), C(Bound) or C(Lost)) when the cluster reported one.
+      type: str
+      returned: success
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule

@@ -50,7 +50,7 @@ def test_site_four_runs(simulator, sim_admin):
 def route_registry(tmp_path, registry_factory):
     """A docker-registry serving a route certificate (registry.apps.example.test, localhost) from a test CA."""
     ca = certs.make_ca("trust_hosts test CA", days=30)
-    ca_cert, _ = ca.write(str(tmp_path / "pki"), "ca")
+    ca_cert = ca.write(str(tmp_path / "pki"), "ca")[0]
     leaf = certs.make_leaf(ca, hosts=("registry.apps.example.test", "localhost", "127.0.0.1"), days=20)
     cert, key = leaf.write(str(tmp_path / "pki"), "route")
     reg = registry_factory("route-registry", server_cert=cert, server_key=key)

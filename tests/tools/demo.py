@@ -88,13 +88,13 @@ def summary(run, info: dict) -> str:
         "  storage           %s (storage %s)" % (
             ", ".join("%s %s" % (k, json.dumps(v)) for k, v in storage.items() if k != "managementState") or "-",
             storage.get("managementState", "-")),
-        "  replicas          %s/%s ready, rollout %s" % (reg.get("ready_replicas"), reg.get("replicas"),
-                                                       reg.get("rollout_strategy") or "RollingUpdate"),
+        "  replicas          %s/%s ready, rollout %s" % (
+            reg.get("ready_replicas"), reg.get("replicas"), reg.get("rollout_strategy") or "RollingUpdate"),
         "  internal          %s" % reg.get("internal_hostname"),
     ]
     for route in reg.get("routes") or []:
-        lines.append("  route             %-16s %s (admitted: %s)" % (route.get("name"), route.get("host"),
-                                                                    route.get("admitted")))
+        lines.append("  route             %-16s %s (admitted: %s)" % (
+            route.get("name"), route.get("host"), route.get("admitted")))
     lines.append("  trusted CAs       config map openshift-config/%s"
                  % ((reg.get("image_config") or {}).get("additional_trusted_ca") or "-"))
     for cond in reg.get("conditions") or []:
@@ -107,8 +107,8 @@ def summary(run, info: dict) -> str:
         for tag in stream.get("tags") or []:
             src = ((tag.get("spec") or {}).get("from") or {}).get("name", "")
             sched = " scheduled" if (tag.get("spec") or {}).get("scheduled") else ""
-            lines.append("    %-7s %s  <- %s%s" % (tag["name"], (tag.get("digest") or "(no image)")[:19] + "...",
-                                                  src, sched))
+            digest = (tag.get("digest") or "(no image)")[:19] + "..."
+            lines.append("    %-7s %s  <- %s%s" % (tag["name"], digest, src, sched))
     for item in trig.get("results") or []:
         lines.append("Trigger           %s" % item.get("_ansible_item_label", item.get("item")))
     return "\n".join(lines)
@@ -136,8 +136,8 @@ def main(argv: list | None = None) -> int:
     try:
         info = stack.up(DEMO_DIR, args.platform, state_file=os.path.join(DEMO_DIR, "state.json"))
         create_app(info)
-        print("   simulator %s, registry https://%s (demo/app:v1, v2, latest)" % (info["sim_url"],
-                                                                                 info["registry_host"]), flush=True)
+        print("   simulator %s, registry https://%s (demo/app:v1, v2, latest)" % (
+            info["sim_url"], info["registry_host"]), flush=True)
         sys.path.insert(0, stack.collections_path())
         from ansible_collections.ocp.registry.tests.lib.playbook import run_playbook
 
@@ -166,8 +166,8 @@ def main(argv: list | None = None) -> int:
                 return 1
             else:
                 print("   second run changed nothing: the playbooks are idempotent", flush=True)
-        print("== done in %.0fs; simulator state saved to %s" % (time.monotonic() - started,
-                                                                  os.path.join(DEMO_DIR, "state.json")))
+        print("== done in %.0fs; simulator state saved to %s" % (
+            time.monotonic() - started, os.path.join(DEMO_DIR, "state.json")))
         if args.keep:
             print("   still running: export K8S_AUTH_KUBECONFIG=%s; stop with: %s tests/tools/stack.py down --dir %s"
                   % (info["kubeconfig"], sys.executable, DEMO_DIR))

@@ -118,8 +118,8 @@ def main(argv: list | None = None) -> int:
             name, platform, rc, elapsed, log_path, tail, steps = future.result()
             status = "PASS" if rc == 0 else "FAIL"
             failures += rc != 0
-            print("%s  %-8s %-10s %5.0fs  %s  (log %s)" % (status, name, platform, elapsed, steps,
-                                                          os.path.relpath(log_path, REPO_ROOT)), flush=True)
+            print("%s  %-8s %-10s %5.0fs  %s  (log %s)" % (
+                status, name, platform, elapsed, steps, os.path.relpath(log_path, REPO_ROOT)), flush=True)
             if tail:
                 print(tail, flush=True)
     print("molecule: %d passed, %d failed in %.0fs" % (len(runs) - failures, failures, time.monotonic() - started))

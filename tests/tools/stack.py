@@ -60,8 +60,7 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     try:  # a zombie child of ours counts as gone
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
+        return os.waitpid(pid, os.WNOHANG)[0] == 0
     except ChildProcessError:
         return True
 
