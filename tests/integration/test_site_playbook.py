@@ -58,8 +58,10 @@ def route_registry(tmp_path, registry_factory):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="writes /etc/containers/certs.d (needs root)")
-@pytest.mark.skipif(shutil.which("skopeo") is None, reason="needs skopeo")
-def test_trust_hosts_real_certs_d(route_registry, tmp_path):
+@pytest.mark.parametrize("tool", ["skopeo", "podman"])
+def test_trust_hosts_real_certs_d(route_registry, tmp_path, tool):
+    if shutil.which(tool) is None:
+        pytest.skip("needs " + tool)
     reg, ca_cert = route_registry
     login = "localhost:" + reg.host.rsplit(":", 1)[1]
     certs_d = "/etc/containers/certs.d/" + login
@@ -71,6 +73,7 @@ def test_trust_hosts_real_certs_d(route_registry, tmp_path):
         "registry_expose_trust_registries": [login],
         "registry_expose_trust_stores": ["containers"],
         "registry_expose_login_check": True,
+        "registry_expose_login_tool": tool,
         "registry_expose_login_username": reg.user,
         "registry_expose_login_password": reg.password,
     }
