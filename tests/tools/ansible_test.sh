@@ -27,4 +27,6 @@ rm -rf "$dest"; mkdir -p "$dest"
 (cd "$dest" && git init -q && git add -A && git -c user.email=ci@localhost -c user.name=ci commit -qm snapshot)
 cd "$dest"
 export HOME=$home
+# The simulator validates against ../shared CRDs relative to the checkout; the copy sits elsewhere.
+export OCP_SIM_CRD_DIR=${OCP_SIM_CRD_DIR:-$(cd "$repo/.." && pwd)/shared/openshift-api/crds}
 exec "$venv/bin/ansible-test" "$command" --python "$pyver" --venv --color no "$@"
