@@ -25,8 +25,9 @@ rm -rf "$dest"; mkdir -p "$dest"
   | tar --null -T - -cf -) | tar -xf - -C "$dest"
 # ansible-test uses git to list content when the tree is a repo: make it one so ignored files stay out.
 (cd "$dest" && git init -q && git add -A && git -c user.email=ci@localhost -c user.name=ci commit -qm snapshot)
+# The simulator reads the CRDs from <checkout>/../shared (ansible-test passes no custom environment to
+# pytest), so the copy gets a link to the real shared/ beside it.
+[ -d "$repo/../shared" ] && ln -sfn "$(cd "$repo/.." && pwd)/shared" "$(dirname "$dest")/shared"
 cd "$dest"
 export HOME=$home
-# The simulator validates against ../shared CRDs relative to the checkout; the copy sits elsewhere.
-export OCP_SIM_CRD_DIR=${OCP_SIM_CRD_DIR:-$(cd "$repo/.." && pwd)/shared/openshift-api/crds}
 exec "$venv/bin/ansible-test" "$command" --python "$pyver" --venv --color no "$@"
