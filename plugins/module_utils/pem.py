@@ -292,11 +292,13 @@ def check_server_certificate(cert_data: bytes, key_data: bytes, *, hostnames, ce
     key = load_private_key(key_data, option=key_option)
     leaf = certs[0]
     if not key_matches(key, leaf):
-        if any(key_matches(key, c) for c in certs[1:]):
+        later = next((c for c in certs[1:] if key_matches(key, c)), None)
+        if later is not None and not is_ca(later):
             raise InputError("%s: the server certificate must come first, followed by its intermediates (the key "
                              "belongs to a later certificate in the file)" % cert_option, option=cert_option)
-        raise InputError("%s does not belong to the certificate in %s (their public keys differ)"
-                         % (key_option, cert_option), option=key_option)
+        hint = " (it is the key of the CA %s)" % _name(later.subject) if later is not None else ""
+        raise InputError("%s does not belong to the certificate in %s (their public keys differ)%s"
+                         % (key_option, cert_option, hint), option=key_option)
     now = now or now_utc()
     if not_after(leaf) <= now:
         raise InputError("%s: the certificate expired on %s" % (cert_option, _iso(not_after(leaf))),

@@ -217,3 +217,10 @@ def test_chain_in_the_wrong_order_is_explained():
         pem.check_server_certificate((CA.cert_pem + LEAF.cert_pem).encode(), LEAF.key_pem.encode(),
                                      hostnames=["registry.example.com"], cert_option="certificate", key_option="key")
     assert err.value.option == "certificate"
+
+
+def test_ca_key_next_to_a_bundle_is_a_plain_mismatch():
+    with pytest.raises(InputError, match="it is the key of the CA") as err:
+        pem.check_server_certificate((LEAF.cert_pem + CA.cert_pem).encode(), CA.key_pem.encode(),
+                                     hostnames=["registry.example.com"], cert_option="certificate", key_option="key")
+    assert err.value.option == "key"
