@@ -1,12 +1,17 @@
-"""Print one summary line per test category (cases tried, passed) from the pytest JUnit report."""
+"""Print one summary line per test category (cases tried, passed) from the JUnit reports of `make test`.
+
+pytest writes .cache/reports/pytest.xml; tests/tools/ansible_test.sh copies ansible-test's unit reports there
+(one per Python version, so unit cases count once per version).
+"""
 from __future__ import annotations
 
+import glob
 import os
 import sys
 import xml.etree.ElementTree as ET
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REPORT = os.path.join(REPO, ".cache", "reports", "pytest.xml")
+REPORTS = os.path.join(REPO, ".cache", "reports")
 
 # (category, substring of the test's classname/file) in priority order: first match wins.
 CATEGORIES = [
@@ -24,11 +29,13 @@ CATEGORIES = [
 
 
 def main() -> int:
-    if not os.path.exists(REPORT):
-        print(f"summary: no pytest report at {REPORT}")
+    reports = sorted(glob.glob(os.path.join(REPORTS, "*.xml")))
+    if not reports:
+        print(f"summary: no JUnit report in {REPORTS}")
         return 1
     counts: dict = {}
-    for case in ET.parse(REPORT).getroot().iter("testcase"):
+    cases = [case for report in reports for case in ET.parse(report).getroot().iter("testcase")]
+    for case in cases:
         name = case.get("classname", "")
         category = next((cat for cat, key in CATEGORIES if key in name), "other")
         tried, passed, skipped = counts.get(category, (0, 0, 0))
