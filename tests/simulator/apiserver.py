@@ -844,7 +844,10 @@ class ApiServer:
             return self._scale_of(rt, result)
 
     # --- delete -------------------------------------------------------------------------------
-    def delete(self, rt, namespace: str | None, name: str, dry_run: bool = False, user: User = SYSTEM) -> dict:
+    def delete(self, rt, namespace: str | None, name: str, dry_run: bool = False, user: User = SYSTEM,
+               preconditions: dict | None = None) -> dict:
+        """Delete (or mark for deletion when finalizers remain). `preconditions` ({uid, resourceVersion}
+        from DeleteOptions) must match the live object, else 409 Conflict."""
         rt = self._rt(rt)
         ctx = self.context(user, dry_run)
         if rt.virtual or rt.key in self.virtuals:
@@ -858,6 +861,14 @@ class ApiServer:
             if old is None:
                 raise errors.not_found(rt, name)
             md = old["metadata"]
+            pre = preconditions or {}
+            if pre.get("uid") and pre["uid"] != md.get("uid"):
+                raise errors.conflict(rt, name, f"Precondition failed: UID in precondition: {pre['uid']}, "
+                                                f"UID in object meta: {md.get('uid')}")
+            if pre.get("resourceVersion") and str(pre["resourceVersion"]) != md.get("resourceVersion"):
+                raise errors.conflict(rt, name, f"Precondition failed: ResourceVersion in precondition: "
+                                                f"{pre['resourceVersion']}, ResourceVersion in object meta: "
+                                                f"{md.get('resourceVersion')}")
             if md.get("finalizers"):
                 if md.get("deletionTimestamp") or dry_run:
                     obj = copy.deepcopy(old)

@@ -613,7 +613,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(code, result)
             return code
         if info.verb == "delete":
-            result = api.delete(rt, ns, name, dry_run=dry_run, user=user)
+            try:
+                opts = self._parse_body(body, ctype) if body else {}
+            except errors.StatusError:
+                opts = {}          # e.g. protobuf DeleteOptions: delete without options
+            opts = opts if isinstance(opts, dict) else {}
+            dry_run = dry_run or "All" in (opts.get("dryRun") or [])
+            result = api.delete(rt, ns, name, dry_run=dry_run, user=user, preconditions=opts.get("preconditions"))
             self._send_json(200, result)
             return 200
         if info.verb == "deletecollection":

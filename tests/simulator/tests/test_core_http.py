@@ -773,3 +773,19 @@ def test_unknown_fields_warn_by_default_and_fail_when_strict(raw):
     assert code == 201 and "bogus" not in got["spec"] and "spec.bogus" in headers["Warning"]
     code, headers, _ = raw.request("GET", f"{CM}/unk")
     assert "Warning" not in headers
+
+
+def test_delete_options_preconditions_and_dry_run(raw):
+    _, _, obj = raw.request("POST", CM, _cm("pre"))
+    code, _, st = raw.request("DELETE", f"{CM}/pre", {"kind": "DeleteOptions", "apiVersion": "v1",
+                                                      "preconditions": {"resourceVersion": "1"}})
+    assert code == 409 and st["reason"] == "Conflict"
+    assert st["message"] == ('Operation cannot be fulfilled on configmaps "pre": Precondition failed: ResourceVersion '
+                             f'in precondition: 1, ResourceVersion in object meta: {obj["metadata"]["resourceVersion"]}')
+    code, _, st = raw.request("DELETE", f"{CM}/pre", {"preconditions": {"uid": "other"}})
+    assert code == 409 and "UID in precondition: other" in st["message"]
+    assert raw.request("DELETE", f"{CM}/pre", {"dryRun": ["All"]})[0] == 200
+    assert raw.request("GET", f"{CM}/pre")[0] == 200
+    code, _, _ = raw.request("DELETE", f"{CM}/pre", {"propagationPolicy": "Foreground", "preconditions": {
+        "uid": obj["metadata"]["uid"], "resourceVersion": obj["metadata"]["resourceVersion"]}})
+    assert code == 200 and raw.request("GET", f"{CM}/pre")[0] == 404
