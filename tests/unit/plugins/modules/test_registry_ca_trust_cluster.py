@@ -126,3 +126,16 @@ def test_bad_input(simulator, admin, name, change, option):
     out = _run(simulator, params)
     assert out.get("failed") and out.get("option") == option, out
     assert admin.mutating() == 0
+
+
+def test_operator_propagates_the_ca_to_the_nodes_config_map(simulator):
+    """The registry operator copies additionalTrustedCA entries into image-registry-certificates (node-ca)."""
+    sim = simulator
+    _run(sim, {"registry": "mirror.example.com:5000", "ca": CA.cert_pem})
+    assert sim.wait_idle(30)
+    certs_cm = _call(sim, "GET", "/api/v1/namespaces/openshift-image-registry/configmaps/image-registry-certificates")
+    assert certs_cm["data"]["mirror.example.com..5000"] == CA.cert_pem
+    _run(sim, {"registry": "mirror.example.com:5000", "state": "absent"})
+    assert sim.wait_idle(30)
+    certs_cm = _call(sim, "GET", "/api/v1/namespaces/openshift-image-registry/configmaps/image-registry-certificates")
+    assert "mirror.example.com..5000" not in (certs_cm.get("data") or {})
