@@ -911,7 +911,7 @@ class ApiServer:
                 krt = catalog.by_key(key)
                 if krt is None or not krt.namespaced:
                     continue
-                for child in self.store.list(key, md["name"]):
+                for child in self.store.find(key, lambda o: True, md["name"]):
                     self._remove(krt, ctx, child)
         self._collect_garbage(ctx, md.get("uid"))
         return self.decorate(rt, gone, ctx.user)
@@ -924,12 +924,14 @@ class ApiServer:
             krt = catalog.by_key(key)
             if krt is None:
                 continue
-            for child in self.store.list(key):
-                refs = (child.get("metadata") or {}).get("ownerReferences") or []
-                if any(r.get("uid") == owner_uid for r in refs):
-                    if self.store.get(key, child["metadata"].get("namespace"), child["metadata"]["name"],
-                                      copy_=False) is not None:
-                        self._remove(krt, ctx, child)
+            def owned(o: dict) -> bool:
+                refs = (o.get("metadata") or {}).get("ownerReferences") or []
+                return any(isinstance(r, dict) and r.get("uid") == owner_uid for r in refs)
+
+            for child in self.store.find(key, owned):
+                if self.store.get(key, child["metadata"].get("namespace"), child["metadata"]["name"],
+                                  copy_=False) is not None:
+                    self._remove(krt, ctx, child)
 
     # --- conveniences for controllers and bootstrap -------------------------------------------
     def ensure(self, rt, obj: dict, user: User = SYSTEM) -> dict:

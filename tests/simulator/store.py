@@ -44,6 +44,15 @@ class Store:
             items = [o for (ns, _), o in sorted(objs.items()) if namespace is None or ns == namespace]
             return copy.deepcopy(items)
 
+    def find(self, key: tuple, predicate, namespace: str | None = None) -> list[dict]:
+        """Deep copies of the objects of one type (optionally one namespace) matching predicate(obj);
+        the predicate sees the stored objects (read-only) so nothing else is copied."""
+        with self.lock:
+            objs = self._objs.get(tuple(key), {})
+            hits = [o for (ns, _), o in sorted(objs.items())
+                    if (namespace is None or ns == namespace) and predicate(o)]
+            return copy.deepcopy(hits)
+
     def keys(self) -> list[tuple]:
         with self.lock:
             return list(self._objs)
