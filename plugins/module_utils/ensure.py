@@ -66,6 +66,7 @@ class Required(dict):
     value (``storage: {emptyDir: {}}`` selects a backend). Named fields are still compared one by one.
     """
 
+
 Desired = Any  # dict skeleton, or callable(live_or_None) -> dict skeleton
 
 _SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink",

@@ -24,13 +24,11 @@ def tag(**kw):
     (tag(from_tag="v2"), {"kind": "ImageStreamTag", "name": "app:v2"}),
     (tag(from_tag="base:8"), {"kind": "ImageStreamTag", "name": "base:8"}),
     (tag(from_tag="other/base:8"), {"kind": "ImageStreamTag", "name": "base:8", "namespace": "other"}),
-    (tag(from_tag="base:8", from_namespace="other"), {"kind": "ImageStreamTag", "name": "base:8",
-                                                       "namespace": "other"}),
+    (tag(from_tag="base:8", from_namespace="other"), {"kind": "ImageStreamTag", "name": "base:8", "namespace": "other"}),
     (tag(from_tag="me/base:8"), {"kind": "ImageStreamTag", "name": "base:8"}),
     (tag(from_digest=D), {"kind": "ImageStreamImage", "name": "app@" + D}),
     (tag(from_digest="base@" + D), {"kind": "ImageStreamImage", "name": "base@" + D}),
-    (tag(from_image="http://reg.local:5000/a:b", insecure=True), {"kind": "DockerImage",
-                                                                   "name": "reg.local:5000/a:b"}),
+    (tag(from_image="http://reg.local:5000/a:b", insecure=True), {"kind": "DockerImage", "name": "reg.local:5000/a:b"}),
 ])
 def test_spec_tag_sources(params, expected_from):
     ref = IS.spec_tag_from_params(params, "app", "me", "tags[0]")

@@ -39,7 +39,7 @@ def test_seed_002_tag_move_delete_restore(run, reg, oci_images, simulator):
 
     # oc tag <registry>/app:v1 app:v1, four runs
     params = dict(namespace="demo", dest=["app:v1"], from_image=src + ":v1", pull_secret=secret)
-    (c1, k1), (a1, _), (c2, k2), (a2, ka2) = run.four_runs("imagestream_tag", **params)
+    (c1, k1), (a1, _ka1), (c2, k2), (a2, ka2) = run.four_runs("imagestream_tag", **params)
     assert [r["changed"] for r in (c1, a1, c2, a2)] == [True, True, False, False]
     assert k1["mutating"] == 0 and k2["mutating"] == 0 and ka2["mutating"] == 0
     assert a1["tags"][0]["before"] is None and a1["tags"][0]["after"]["digest"] == d1
