@@ -23,13 +23,6 @@ extends_documentation_fragment:
   - ocp.registry.auth.WAIT
   - ocp.registry.attributes
   - ocp.registry.attributes.ACTIONGROUP_REGISTRY
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   schedule:
     description:

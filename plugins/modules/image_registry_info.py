@@ -19,7 +19,6 @@ description:
     reports whether it was reached and the HTTP status. DNS, connection and TLS errors are reported, not raised.
 extends_documentation_fragment:
   - ocp.registry.auth
-  - ocp.registry.attributes
   - ocp.registry.attributes.INFO_MODULE
   - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 options:

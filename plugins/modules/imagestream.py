@@ -36,13 +36,6 @@ notes:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   name:
     description:

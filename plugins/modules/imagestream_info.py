@@ -19,8 +19,7 @@ description:
   - With O(sizes=true) the size of each image is read from its Image metadata (one GET per distinct image).
 extends_documentation_fragment:
   - ocp.registry.auth
-  - ocp.registry.attributes
-  - ocp.registry.attributes.info_module
+  - ocp.registry.attributes.INFO_MODULE
 options:
   name:
     description: Only this stream. An unknown stream gives an empty list.
