@@ -508,7 +508,9 @@ class ApiClient:
         namespace = namespace or (body.get("metadata") or {}).get("namespace")
         name = (body.get("metadata") or {}).get("name")
         post_check = None
-        if name and not dry_run:
+        if res.create_only:
+            post_check = _nothing_to_find  # no GET exists and a repeat is harmless: post again
+        elif name and not dry_run:
             def post_check() -> dict | None:
                 return self.get_or_none(res, name, namespace)
         return self.request("POST", R.path(res, None, namespace), body, query={"dryRun": "All" if dry_run else None},
@@ -549,6 +551,10 @@ class ApiClient:
                                 target=R.describe(res, name, namespace))
         except NotFound:
             return None
+
+
+def _nothing_to_find() -> None:
+    return None
 
 
 def _dropped(sock: socket.socket) -> bool:

@@ -74,22 +74,9 @@ def build_import(name: str, namespace: str, images: Optional[List[dict]] = None,
             "metadata": {"name": name, "namespace": namespace}, "spec": spec}
 
 
-def _nothing_to_find() -> None:
-    return None
-
-
 def post_import(client, body: dict, dry_run: bool = False) -> dict:
-    """POST the ImageStreamImport.
-
-    An import is safe to repeat (an unchanged digest collapses into the current event), and an
-    ImageStreamImport cannot be read back, so after a connection reset or a 5xx the POST is simply sent
-    again (the post-check "finds nothing") instead of GETting a resource that has no GET.
-    """
-    meta = body["metadata"]
-    return client.request("POST", R.path(R.IMAGESTREAMIMPORT, None, meta["namespace"]), body,
-                          query={"dryRun": "All" if dry_run else None},
-                          target=R.describe(R.IMAGESTREAMIMPORT, meta["name"], meta["namespace"]),
-                          post_check=_nothing_to_find)
+    """POST the ImageStreamImport (create-only: after a reset or a 5xx the client simply posts it again)."""
+    return client.create(R.IMAGESTREAMIMPORT, body, dry_run=dry_run)
 
 
 def _one(status_entry: dict, tag: Optional[str], source: Optional[str], before: Dict[str, Optional[str]]) -> dict:

@@ -26,15 +26,21 @@ __all__ = [
 
 
 class Resource:
-    """One API resource: ``api_version`` ("v1", "image.openshift.io/v1"), ``kind``, ``plural``, ``namespaced``."""
+    """One API resource: ``api_version`` ("v1", "image.openshift.io/v1"), ``kind``, ``plural``, ``namespaced``.
 
-    __slots__ = ("api_version", "kind", "plural", "namespaced")
+    ``create_only``: the resource only takes POST (ImageStreamImport, ImageStreamMapping): nothing can be read
+    back, and repeating the POST is harmless, so after an ambiguous failure the client posts again instead of
+    looking for the object.
+    """
 
-    def __init__(self, api_version: str, kind: str, plural: str, namespaced: bool) -> None:
+    __slots__ = ("api_version", "kind", "plural", "namespaced", "create_only")
+
+    def __init__(self, api_version: str, kind: str, plural: str, namespaced: bool, create_only: bool = False) -> None:
         self.api_version = api_version
         self.kind = kind
         self.plural = plural
         self.namespaced = namespaced
+        self.create_only = create_only
 
     @property
     def group(self) -> str:
@@ -103,8 +109,9 @@ CLUSTERROLEBINDING = Resource("rbac.authorization.k8s.io/v1", "ClusterRoleBindin
 ROUTE = Resource("route.openshift.io/v1", "Route", "routes", True)
 IMAGESTREAM = Resource("image.openshift.io/v1", "ImageStream", "imagestreams", True)
 IMAGESTREAMTAG = Resource("image.openshift.io/v1", "ImageStreamTag", "imagestreamtags", True)
-IMAGESTREAMIMPORT = Resource("image.openshift.io/v1", "ImageStreamImport", "imagestreamimports", True)
-IMAGESTREAMMAPPING = Resource("image.openshift.io/v1", "ImageStreamMapping", "imagestreammappings", True)
+IMAGESTREAMIMPORT = Resource("image.openshift.io/v1", "ImageStreamImport", "imagestreamimports", True, create_only=True)
+IMAGESTREAMMAPPING = Resource("image.openshift.io/v1", "ImageStreamMapping", "imagestreammappings", True,
+                              create_only=True)
 IMAGETAG = Resource("image.openshift.io/v1", "ImageTag", "imagetags", True)
 IMAGE = Resource("image.openshift.io/v1", "Image", "images", False)
 REGISTRY_CONFIG = Resource("imageregistry.operator.openshift.io/v1", "Config", "configs", False)

@@ -300,6 +300,25 @@ def test_post_failure_before_acting_checks_then_posts_again(fake, failure):
     assert len(store.objects) == 1
 
 
+@pytest.mark.parametrize("failure", [RESET, (503, status_body(503, "ServiceUnavailable", "x"))])
+def test_create_only_resource_posts_again_without_get(fake, failure):
+    """An ImageStreamImport has no GET and a repeat is harmless: after an ambiguous failure, post again."""
+    state = {"posts": 0}
+
+    def handler(req):
+        state["posts"] += req.method == "POST"
+        if state["posts"] == 1:
+            return failure
+        return (201, {"kind": "ImageStreamImport", "status": {"images": []}})
+    fake.handler = handler
+    client, _slept = make_client(fake)
+    isi = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStreamImport",
+           "metadata": {"name": "app", "namespace": "demo"}, "spec": {"import": True}}
+    assert client.create(R.IMAGESTREAMIMPORT, isi)["kind"] == "ImageStreamImport"
+    assert fake.methods() == ["POST", "POST"]
+    assert R.IMAGESTREAMIMPORT.create_only and not R.IMAGESTREAM.create_only
+
+
 def test_post_without_name_is_not_retried_blindly(fake):
     fake.handler = lambda req: (500, status_body(500, "InternalError", "x"))
     client, _slept = make_client(fake)
