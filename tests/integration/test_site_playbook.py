@@ -102,3 +102,35 @@ def test_trust_hosts_real_certs_d(route_registry, tmp_path, tool):
         shutil.rmtree(certs_d, ignore_errors=True)
     assert cleanup.rc == 0, cleanup.stdout[-3000:]
     assert not os.path.exists(certs_d)
+
+
+def _patch_status(sim, path: str, status: dict) -> None:
+    import json
+    import ssl
+    import urllib.request
+    req = urllib.request.Request(sim.url + path + "/status", data=json.dumps({"status": status}).encode(),
+                                 method="PATCH", headers={"Authorization": "Bearer " + sim.admin_token,
+                                                          "Content-Type": "application/merge-patch+json"})
+    with urllib.request.urlopen(req, context=ssl.create_default_context(cafile=sim.ca_file), timeout=30) as resp:
+        assert resp.status == 200
+
+
+def test_install_on_single_node_cluster_runs_one_replica(simulator):
+    """infrastructureTopology SingleReplica (single-node OpenShift): one replica, as the operator would."""
+    from ansible_collections.ocp.registry.tests.lib.modules import run_module
+
+    _patch_status(simulator, "/apis/config.openshift.io/v1/infrastructures/cluster",
+                  {"infrastructureTopology": "SingleReplica"})
+    play = """
+- name: Install on a single node
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: ocp.registry.install
+      vars:
+        registry_install_wait_timeout: 120
+"""
+    result = run_playbook(play, sim=simulator)
+    assert result.rc == 0, result.stdout[-4000:]
+    state = run_module("image_registry_info", {"kubeconfig": simulator.kubeconfig})
+    assert state["replicas"] == 1 and state["available"] is True
