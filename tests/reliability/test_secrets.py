@@ -322,3 +322,27 @@ def test_scanner_finds_planted_leaks(offset):
     with pytest.raises(AssertionError):
         scan("planted", "key: " + CA.key_pem.splitlines()[3], found)
     scan("clean", json.dumps({"data": {".dockerconfigjson": "VALUE_REDACTED (abc)"}}), found)
+
+
+def test_inline_kubeconfig_client_key_and_proxy_auth_not_leaked(sim):
+    """An inline kubeconfig with client-key-data (and a proxy basic-auth header that is never used because the
+    host is in no_proxy) at verbosity 3 with diff: neither the key nor the proxy password shows up."""
+    cert_path, key_path = sim.issue_client_cert("admin", ("system:cluster-admins",), name="secrets-client")
+    with open(cert_path, "rb") as fh:
+        cert_b64 = base64.b64encode(fh.read()).decode()
+    with open(key_path, "rb") as fh:
+        key_pem = fh.read().decode()
+    with open(sim.ca_file, "rb") as fh:
+        ca_b64 = base64.b64encode(fh.read()).decode()
+    proxy_password = _secret("proxy")
+    kubeconfig = {"apiVersion": "v1", "kind": "Config", "current-context": "sim",
+                  "clusters": [{"name": "sim", "cluster": {"server": sim.url, "certificate-authority-data": ca_b64}}],
+                  "users": [{"name": "cert", "user": {"client-certificate-data": cert_b64,
+                                                      "client-key-data": base64.b64encode(key_pem.encode()).decode()}}],
+                  "contexts": [{"name": "sim", "context": {"cluster": "sim", "user": "cert", "namespace": "demo"}}]}
+    params = {"kubeconfig": kubeconfig, "namespace": "demo", "no_proxy": "127.0.0.1",
+              "proxy": "http://127.0.0.1:9", "proxy_headers": {"proxy_basic_auth": "user:" + proxy_password}}
+    result = common.run(None, "imagestream_info", params, diff=True, verbosity=3)
+    assert not result.get("failed"), common.describe(result)
+    found = needles([proxy_password], [key_pem])
+    scan("imagestream_info result", json.dumps(result), found)
