@@ -22,6 +22,7 @@ from ansible_collections.ocp.registry.plugins.module_utils.redact import redact_
 
 __all__ = [
     "REMOVE",
+    "ABSENT",
     "Required",
     "ensure_present",
     "ensure_absent",
@@ -57,6 +58,16 @@ class _Remove:
 
 
 REMOVE = _Remove()
+
+
+class _Absent:
+    """Sentinel for ``live=``: "already read, and it does not exist" (None means "not read")."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
 
 
 class Required(dict):
@@ -229,7 +240,8 @@ def ensure_present(client: Any, res: R.Resource, desired: Desired, check_mode: b
     """Create or merge-patch one object so that its managed fields equal ``desired``.
 
     ``desired`` may be a callable(live_or_None) -> skeleton; then ``name`` (and ``namespace``) are required.
-    ``live`` is the object as the caller already read it (saves the GET of the first round).
+    ``live`` is the object as the caller already read it (saves the GET of the first round); ``ABSENT`` says
+    the caller read it and it does not exist (a create is then exactly one POST).
     Returns ``{"changed", "object", "before", "after"}`` plus ``diff`` when asked. A no-op is one GET.
     """
     if callable(desired):
@@ -237,8 +249,9 @@ def ensure_present(client: Any, res: R.Resource, desired: Desired, check_mode: b
             raise RegistryError("internal error: ensure_present with a callable desired needs name=")
     else:
         name, namespace = _identity(desired, res) if not name else (name, namespace)
-    return _one(client, res, desired, name, namespace, live, check_mode, diff, secret_paths, attempts,
-                live is not None)
+    have_live = live is not None
+    return _one(client, res, desired, name, namespace, None if live is ABSENT else live, check_mode, diff,
+                secret_paths, attempts, have_live)
 
 
 def ensure_absent(client: Any, res: R.Resource, name: str, namespace: str | None = None, check_mode: bool = False,

@@ -16,11 +16,12 @@ kept verbatim, so an unchanged stream compares equal and is never written.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
+from ansible_collections.ocp.registry.plugins.module_utils import ensure
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
-from ansible_collections.ocp.registry.plugins.module_utils.errors import Conflict, InputError, NotFound
+from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, NotFound
 
 __all__ = [
     "TAG_OPTIONS",
@@ -302,46 +303,44 @@ def desired_stream(live: Optional[dict], name: str, namespace: str, params: dict
     return obj
 
 
-def needs_write(live: Optional[dict], desired: dict) -> bool:
-    if live is None:
-        return True
-    return _view(live) != _view(desired) or (live.get("spec") or {}) != (desired.get("spec") or {})
+def _changes(live: Optional[dict], full: dict) -> dict:
+    """The skeleton for ``ensure_present``: identity plus the managed fields where ``full`` differs from ``live``.
 
-
-def write_stream(client, live: Optional[dict], build: Callable[[Optional[dict]], dict], check_mode: bool,
-                 attempts: int = 3) -> Tuple[bool, Optional[dict], dict]:
-    """Create or merge-patch the stream that ``build(live)`` describes; returns (changed, stored, desired).
-
-    The patch carries ``metadata.resourceVersion``: on a 409 the live object is read again and ``build``
-    runs again, so a concurrent writer's tags are kept.
+    ``full`` is ``desired_stream(live, ...)``: the live stream with the task's fields applied. Spec tags are
+    one value (a merge patch replaces the list), so an unchanged list is left out and never compared.
     """
-    for attempt in range(attempts):
-        desired = build(live)
-        if not needs_write(live, desired):
-            return False, live, desired
-        if check_mode:
-            return True, desired, desired
-        meta = desired["metadata"]
-        try:
-            if live is None:
-                stored = client.create(R.IMAGESTREAM, desired, namespace=meta["namespace"])
-            else:
-                patch = {"metadata": {"resourceVersion": (live.get("metadata") or {}).get("resourceVersion")},
-                         "spec": {"tags": (desired.get("spec") or {}).get("tags") or []}}
-                if (desired.get("spec") or {}).get("lookupPolicy") != (live.get("spec") or {}).get("lookupPolicy"):
-                    patch["spec"]["lookupPolicy"] = desired["spec"].get("lookupPolicy")
-                for key in ("labels", "annotations"):
-                    if meta.get(key) != (live.get("metadata") or {}).get(key):
-                        patch["metadata"][key] = meta.get(key)
-                stored = client.merge_patch(R.IMAGESTREAM, meta["name"], patch, namespace=meta["namespace"])
-            return True, stored, desired
-        except Conflict as exc:
-            if attempt == attempts - 1:
-                raise
-            live = client.get_or_none(R.IMAGESTREAM, meta["name"], namespace=meta["namespace"])
-            if exc.already_exists and live is None:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    if live is None:
+        return full
+    meta, live_meta = full.get("metadata") or {}, live.get("metadata") or {}
+    spec, live_spec = full.get("spec") or {}, live.get("spec") or {}
+    skeleton: Dict[str, Any] = {"metadata": {"name": meta["name"], "namespace": meta["namespace"]}, "spec": {}}
+    for key in ("labels", "annotations"):
+        if meta.get(key) != live_meta.get(key):
+            skeleton["metadata"][key] = meta.get(key)
+    for key in ("tags", "lookupPolicy"):
+        if spec.get(key) != live_spec.get(key):
+            skeleton["spec"][key] = spec.get(key)
+    return skeleton
+
+
+def write_stream(client, live: Optional[dict], name: str, namespace: str, params: dict, desired_tags: List[dict],
+                 check_mode: bool) -> Tuple[bool, Optional[dict], dict]:
+    """Create or merge-patch the stream ``desired_stream`` describes; returns (changed, stored, desired).
+
+    ``live`` is the stream as already read (None: it does not exist). ``ensure_present`` writes only what
+    differs, with ``metadata.resourceVersion``; on a 409 it reads the stream again and the desired state is
+    rebuilt from it, so a concurrent writer's tags are kept. ``desired`` is the full stream that the last
+    round asked for (the "after" of the diff).
+    """
+    built: Dict[str, dict] = {}
+
+    def skeleton(current: Optional[dict]) -> dict:
+        built["desired"] = desired_stream(current, name, namespace, params, desired_tags)
+        return _changes(current, built["desired"])
+
+    result = ensure.ensure_present(client, R.IMAGESTREAM, skeleton, check_mode=check_mode, name=name,
+                                   namespace=namespace, live=ensure.ABSENT if live is None else live)
+    return result["changed"], result["object"], built["desired"]
 
 
 class KnownStreams(dict):

@@ -136,12 +136,6 @@ def _repo_due(plan: StreamPlan) -> bool:
                    for t in (plan.live.get("spec") or {}).get("tags") or [])
 
 
-def _build(plan: StreamPlan):
-    def build(live):
-        return IS.desired_stream(live, plan.name, plan.namespace, plan.item, plan.tags)
-    return build
-
-
 def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
     """Import the tags whose source changed or whose last import failed (or never produced an image);
     with ``reimport`` every importable tag of the stream.
@@ -317,7 +311,8 @@ def run(module) -> dict:
                 client.delete(R.IMAGESTREAM, plan.name, namespace=plan.namespace)
             plan.desired = None
             continue
-        plan.changed, plan.stored, plan.desired = IS.write_stream(client, plan.live, _build(plan), check_mode)
+        plan.changed, plan.stored, plan.desired = IS.write_stream(client, plan.live, plan.name, plan.namespace,
+                                                                  plan.item, plan.tags, check_mode)
         _drop_pruned_history(client, plan, check_mode)
         if plan.repo_due and check_mode:
             plan.changed = True

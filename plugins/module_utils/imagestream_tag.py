@@ -35,25 +35,18 @@ _SOURCES = ("from_image", "from_tag", "from_digest")
 
 
 def argument_spec() -> dict:
-    return {
+    # The per-tag options are the imagestream module's tags[] options (without the tag name: dest names it).
+    spec = {key: copy.deepcopy(value) for key, value in IS.TAG_OPTIONS.items() if key != "name"}
+    spec.update({
         "dest": {"type": "list", "elements": "str", "required": True, "aliases": ["tags"]},
         "namespace": {"type": "str"},
         "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "from_image": {"type": "str"},
-        "from_tag": {"type": "str"},
-        "from_digest": {"type": "str"},
-        "from_namespace": {"type": "str"},
         "alias": {"type": "bool", "default": False},
-        "reference": {"type": "bool", "default": False},
-        "reference_policy": {"type": "str", "choices": ["Source", "Local"]},
-        "scheduled": {"type": "bool", "default": False},
-        "import_mode": {"type": "str", "choices": ["Legacy", "PreserveOriginal"]},
-        "insecure": {"type": "bool", "default": False},
-        "annotations": {"type": "dict"},
         "rollback": {"type": "str"},
         "fail_on_import_error": {"type": "bool", "default": True},
         "pull_secret": {"type": "dict", "no_log": False, "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
-    }
+    })
+    return spec
 
 
 MUTUALLY_EXCLUSIVE = [("from_image", "from_tag", "from_digest", "rollback")]
@@ -198,11 +191,7 @@ def _write_stream_tags(client, ns: str, stream: str, refs: List[dict], live: Opt
     plan = APPLY.StreamPlan({"name": stream, "namespace": ns, "_prefix": "", "state": "present", "reimport": False})
     plan.tags = refs
     plan.live = live
-
-    def build(current):
-        return IS.desired_stream(current, stream, ns, {}, refs)
-
-    _changed, plan.stored, _desired = IS.write_stream(client, live, build, check_mode)
+    _changed, plan.stored, _desired = IS.write_stream(client, live, stream, ns, {}, refs, check_mode)
     APPLY.import_changed_tags(client, plan, check_mode)
     wanted = {r["name"]: r for r in refs}
     for entry in results:

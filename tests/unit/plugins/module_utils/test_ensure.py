@@ -9,6 +9,7 @@ from ansible_collections.ocp.registry.plugins.module_utils import errors
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.api import ApiClient, RetryPolicy
 from ansible_collections.ocp.registry.plugins.module_utils.ensure import (
+    ABSENT,
     REMOVE,
     apply_patch,
     compute_patch,
@@ -213,6 +214,24 @@ def test_conflict_forever_is_bounded(env):
     with pytest.raises(errors.Conflict):
         ensure_present(client, R.IMAGESTREAM, imagestream(lookupPolicy={"local": True}), attempts=3)
     assert server.methods().count("PATCH") == 3
+
+
+def test_live_given_saves_the_first_read(env):
+    """live= (an object already read, or ABSENT for "read and missing") makes the first round request-free."""
+    store, server, client = env
+    result = ensure_present(client, R.IMAGESTREAM, imagestream(lookupPolicy={"local": True}), live=ABSENT)
+    assert result["changed"] is True and server.methods() == ["POST"]
+    server.requests.clear()
+    live = client.get(R.IMAGESTREAM, "app", "demo")
+    server.requests.clear()
+    result = ensure_present(client, R.IMAGESTREAM, imagestream(lookupPolicy={"local": True}), live=live)
+    assert result["changed"] is False and server.methods() == []
+    result = ensure_present(client, R.IMAGESTREAM, imagestream(lookupPolicy={"local": False}), live=live)
+    assert result["changed"] is True and server.methods() == ["PATCH"]
+    server.requests.clear()
+    # ABSENT but someone created it meanwhile: AlreadyExists, then a fresh read and a compare
+    result = ensure_present(client, R.IMAGESTREAM, imagestream(lookupPolicy={"local": False}), live=ABSENT)
+    assert result["changed"] is False and server.methods() == ["POST", "GET"]
 
 
 def test_create_race_already_exists_rereads(env):

@@ -61,10 +61,15 @@ def test_streams_one_task_one_list_per_namespace(run):
     assert res["changed"] and len(res["results"]) == 6
     assert requests(counters, verb="list", resource="imagestreams") == 2
     assert requests(counters, verb="create", resource="imagestreams") == 6
+    assert requests(counters, verb="get", resource="imagestreams") == 0      # the LISTs said they are missing
     res, counters = run.counted("imagestream", namespace="demo", streams=streams)
     assert not res["changed"]
     assert counters["total"] == 2 and counters["mutating"] == 0
     assert "imagestream" not in res
+    streams[1]["tags"][0]["from_image"] = "quay.io/ns/s1:u"
+    res, counters = run.counted("imagestream", namespace="demo", streams=streams)
+    assert [r["changed"] for r in res["results"]] == [False, True, False, False, False, False]
+    assert counters["total"] == 3 and requests(counters, verb="patch", resource="imagestreams") == 1
 
 
 @pytest.mark.parametrize("params,needle", [
