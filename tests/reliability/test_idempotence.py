@@ -219,6 +219,7 @@ def test_role_four_runs(simulator_factory, tmp_path, role):
     if role == "secure":
         extra["registry_secure_cert_dir"] = str(tmp_path / "certs")
     counts, mutating = [], []
+    third_changed = []
     for check in (True, False, True, False):
         sim.wait_idle(30)
         admin.reset()

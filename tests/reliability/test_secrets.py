@@ -174,7 +174,8 @@ def test_module_results_in_process(sim, tmp_path, monkeypatch):
 
     def subprocess_run(args, *a, **kw):
         argvs.append(list(args) if not isinstance(args, str) else [args])
-        return original_subprocess_run(args, *a, **kw)
+        check = kw.pop("check", False)
+        return original_subprocess_run(args, *a, check=check, **kw)
 
     monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     monkeypatch.setattr(subprocess, "run", subprocess_run)
@@ -200,9 +201,9 @@ def test_module_results_in_process(sim, tmp_path, monkeypatch):
     assert not host.get("failed"), common.describe(host)
     assert cmd in argvs
     # failures carry the secrets too: a rejected write must not echo them
-    bad = common.run(sim, "image_registry_config", dict(_auth(sim, first), http_secret=first.http_secret,
-                                                         replicas=-3, storage={"s3": {"access_key": first.access_key}}),
-                     verbosity=3)
+    bad_params = dict(_auth(sim, first), http_secret=first.http_secret, replicas=-3,
+                      storage={"s3": {"access_key": first.access_key}})
+    bad = common.run(sim, "image_registry_config", bad_params, verbosity=3)
     assert bad.get("failed")
     results.append(("image_registry_config (failing)", bad))
 
