@@ -34,6 +34,24 @@ _SUFFIXES = {
 }
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def _check_metadata_map(values: Any, option: str, check_values: bool) -> None:
+    """Label or annotation keys ([prefix/]name) and, for labels, values, as Kubernetes validates them."""
+    for key, value in (values or {}).items():
+        key = str(key)
+        prefix, _sep, name = key.rpartition("/")
+        if (prefix and (len(prefix) > 253 or not _NAME.match(prefix))) or len(name) > 63 \
+                or not _LABEL_NAME.match(name):
+            raise InputError("%s: %r is not a valid key ([prefix/]name: up to 63 letters, digits, '-', '_' or '.', "
+                             "starting and ending with a letter or digit)" % (option, key), option=option)
+        if check_values and value is not None:
+            text = str(value)
+            if text and (len(text) > 63 or not _LABEL_NAME.match(text)):
+                raise InputError("%s: the value %r of %r is not a valid label value (up to 63 letters, digits, "
+                                 "'-', '_' or '.', starting and ending with a letter or digit)" % (option, text, key),
+                                 option=option)
 
 
 def parse_quantity(value: Any, *, option: str = "size") -> int:
@@ -59,6 +77,8 @@ def validate(params: dict) -> None:
                          % params["name"], option="name")
     if params["state"] == "present":
         parse_quantity(params["size"])
+        _check_metadata_map(params.get("labels"), "labels", True)
+        _check_metadata_map(params.get("annotations"), "annotations", False)
         if params.get("storage_class") is not None and params["storage_class"] != "" \
                 and not _NAME.match(params["storage_class"]):
             raise InputError("storage_class: %r is not a valid StorageClass name" % params["storage_class"],

@@ -91,3 +91,20 @@ def test_summarize():
                    "access_modes": ["ReadWriteMany"], "volume_mode": "Filesystem", "storage_class": "standard",
                    "phase": None}
     assert sc.summarize(None) is None
+
+
+@pytest.mark.parametrize("kw,option", [
+    ({"labels": {"bad key!": "x"}}, "labels"),
+    ({"labels": {"app": "not valid!"}}, "labels"),
+    ({"labels": {"Example.COM/app": "x"}}, "labels"),
+    ({"annotations": {"-bad": "anything goes in values"}}, "annotations"),
+])
+def test_metadata_keys_are_checked(kw, option):
+    with pytest.raises(InputError) as err:
+        sc.validate(params(**kw))
+    assert err.value.option == option
+
+
+def test_valid_metadata_passes():
+    sc.validate(params(labels={"app.kubernetes.io/managed-by": "ocp.registry", "tier": ""},
+                       annotations={"example.com/note": "free text: yes"}))
