@@ -34,7 +34,11 @@ __all__ = [
 
 
 class RegistryError(Exception):
-    """Base of every expected error; carries a user-facing ``msg``."""
+    """Base of every expected error; carries a user-facing ``msg``.
+
+    ``extra`` holds the further ``fail_json`` keys (None values are left out); subclasses put their own
+    fields there too, so ``to_fail_kwargs`` is written once.
+    """
 
     def __init__(self, msg: str, **extra: Any) -> None:
         super().__init__(msg)
@@ -44,9 +48,7 @@ class RegistryError(Exception):
     def to_fail_kwargs(self) -> dict:
         """Keyword arguments for ``AnsibleModule.fail_json``."""
         kwargs = {"msg": self.msg}
-        for key, value in self.extra.items():
-            if value is not None:
-                kwargs[key] = value
+        kwargs.update((key, value) for key, value in self.extra.items() if value is not None)
         return kwargs
 
     def __str__(self) -> str:
@@ -57,14 +59,8 @@ class InputError(RegistryError):
     """Bad module input, found before anything was written; ``option`` names the option."""
 
     def __init__(self, msg: str, option: str | None = None, **extra: Any) -> None:
-        super().__init__(msg, **extra)
+        super().__init__(msg, option=option or None, **extra)
         self.option = option
-
-    def to_fail_kwargs(self) -> dict:
-        kwargs = super().to_fail_kwargs()
-        if self.option:
-            kwargs["option"] = self.option
-        return kwargs
 
 
 class ConnectionConfigError(RegistryError):
@@ -87,25 +83,15 @@ class ApiError(RegistryError):
         details: dict | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(msg)
-        if status is not None:
-            self.status = status
+        status = self.status if status is None else status
+        super().__init__(msg, status=status, reason=reason or None, causes=causes or None, target=target or None)
+        self.status = status
         self.reason = reason
         self.message = message
         self.causes = causes or []
         self.target = target
         self.details = details or {}
         self.retry_after = retry_after
-
-    def to_fail_kwargs(self) -> dict:
-        kwargs = {"msg": self.msg, "status": self.status}
-        if self.reason:
-            kwargs["reason"] = self.reason
-        if self.causes:
-            kwargs["causes"] = self.causes
-        if self.target:
-            kwargs["target"] = self.target
-        return kwargs
 
 
 class BadRequest(ApiError):
@@ -168,20 +154,10 @@ class ApiTimeout(RegistryError):
     """A request timed out, or a wait ran out of time (``conditions``/``last`` when known)."""
 
     def __init__(self, msg: str, conditions: list | None = None, last: Any = None, target: str | None = None) -> None:
-        super().__init__(msg)
+        super().__init__(msg, conditions=conditions, last_state=last, target=target or None)
         self.conditions = conditions
         self.last = last
         self.target = target
-
-    def to_fail_kwargs(self) -> dict:
-        kwargs = {"msg": self.msg}
-        if self.conditions is not None:
-            kwargs["conditions"] = self.conditions
-        if self.last is not None:
-            kwargs["last_state"] = self.last
-        if self.target:
-            kwargs["target"] = self.target
-        return kwargs
 
 
 _BY_STATUS = {

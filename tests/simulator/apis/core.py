@@ -161,17 +161,13 @@ class SecretStrategy(NamespacedStrategy):
         for key in SECRET_TYPES.get(stype, ()):
             if key not in data:
                 causes.append(errors.required_value(f"data[{key}]"))
-        if stype == "kubernetes.io/dockerconfigjson" and ".dockerconfigjson" in data:
+        json_key = {"kubernetes.io/dockerconfigjson": ".dockerconfigjson", "kubernetes.io/dockercfg": ".dockercfg"}
+        if json_key.get(stype) in data:
+            key = json_key[stype]
             try:
-                json.loads(_decode_b64(data[".dockerconfigjson"]) or b"null")
+                json.loads(_decode_b64(data[key]) or b"null")
             except ValueError as e:
-                causes.append(errors.invalid_value("data[.dockerconfigjson]", "<secret contents redacted>",
-                                                   f"invalid character: {e}"))
-        if stype == "kubernetes.io/dockercfg" and ".dockercfg" in data:
-            try:
-                json.loads(_decode_b64(data[".dockercfg"]) or b"null")
-            except ValueError as e:
-                causes.append(errors.invalid_value("data[.dockercfg]", "<secret contents redacted>",
+                causes.append(errors.invalid_value(f"data[{key}]", "<secret contents redacted>",
                                                    f"invalid character: {e}"))
         if stype == "kubernetes.io/service-account-token":
             anns = (obj.get("metadata") or {}).get("annotations") or {}

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 from .. import catalog
 from ..errors import StatusError
+from .manager import Requeue
 
 OPERAND_NS = "openshift-image-registry"
 CONFIG_NS = "openshift-config"
@@ -267,11 +268,14 @@ def update_status_with_retry(api, rtype, namespace: str | None, name: str,
     return None
 
 
-def labels_match(selector: dict | None, labels: dict | None) -> bool:
-    """matchLabels/matchExpressions evaluation for a LabelSelector."""
-    labels = labels or {}
-    if not selector:
-        return True
+def update_or_requeue(api, rtype, namespace: str | None, name: str, body: dict, codes: tuple = (409,)) -> dict:
+    """PUT ``body``; when the object moved on (409) or is gone (as ``codes`` says), run the key again soon."""
+    try:
+        return api.update(rtype, namespace, name, body)
+    except StatusError as err:
+        if err.code in codes:
+            raise Requeue(0.05) from None
+        raise
     for k, v in (selector.get("matchLabels") or {}).items():
         if labels.get(k) != v:
             return False

@@ -22,7 +22,8 @@ from .common import (CLUSTEROPERATORS, CLUSTERROLEBINDINGS, CLUSTERROLES, CONFIG
                      DAEMONSETS, DEPLOYMENTS, IMAGE_CONFIGS, IMAGEPRUNERS, INFRASTRUCTURES, NAMESPACES,
                      NETWORKPOLICIES, NODES, OPERAND_NS, PDBS, PROXIES, PVCS, REGISTRY_CONFIGS, ROUTES, SECRETS,
                      SERVICEACCOUNTS, SERVICES, CLUSTERVERSIONS, SyncError, apply, delete_ignore, find_condition,
-                     get_or_none, list_items, now_ts, parse_time, rfc3339, set_condition, update_status_with_retry)
+                     get_or_none, list_items, now_ts, parse_time, rfc3339, set_condition, update_or_requeue,
+                     update_status_with_retry)
 from .manager import Controller, Requeue
 from . import storage as st
 
@@ -175,12 +176,7 @@ class RegistryController(Controller):
             body["spec"]["managementState"] = orig.get("spec", {}).get("managementState")
             if body["spec"]["managementState"] is None:
                 body["spec"].pop("managementState")
-            try:
-                written = api.update(REGISTRY_CONFIGS, None, "cluster", body)
-            except StatusError as e:
-                if e.code in (404, 409):
-                    raise Requeue(0.05) from None
-                raise
+            written = update_or_requeue(api, REGISTRY_CONFIGS, None, "cluster", body, codes=(404, 409))
             generation = written["metadata"].get("generation")
         else:
             generation = cfg["metadata"].get("generation")

@@ -27,7 +27,7 @@ import json
 from ..errors import StatusError
 from .common import (CONFIGMAPS, DAEMONSETS, DEPLOYMENTS, NODES, PVCS, PVS, REPLICASETS, SECRETS, SERVICES,
                      STATEFULSETS, STORAGECLASSES, find_condition, get_or_none, list_items, now_ts,
-                     rfc3339, update_status_with_retry)
+                     rfc3339, update_or_requeue, update_status_with_retry)
 from .manager import Controller, Requeue
 
 UNAVAILABLE_ANNOTATION = "simulator.ocp.registry/unavailable"
@@ -343,12 +343,7 @@ class PVCBinder(Controller):
             if default is not None:
                 new = copy.deepcopy(pvc)
                 new["spec"]["storageClassName"] = default["metadata"]["name"]
-                try:
-                    pvc = api.update(PVCS, ns, name, new)
-                except StatusError as e:
-                    if e.code == 409:
-                        raise Requeue(0.05) from None
-                    raise
+                pvc = update_or_requeue(api, PVCS, ns, name, new)
                 spec = pvc.get("spec") or {}
                 sc_name = spec.get("storageClassName")
         sc = get_or_none(api, STORAGECLASSES, None, sc_name) if sc_name else None
@@ -379,12 +374,7 @@ class PVCBinder(Controller):
             anns["pv.kubernetes.io/bind-completed"] = "yes"
             anns["pv.kubernetes.io/bound-by-controller"] = "yes"
             anns["volume.kubernetes.io/storage-provisioner"] = sc.get("provisioner", "")
-            try:
-                api.update(PVCS, ns, name, new)
-            except StatusError as e:
-                if e.code == 409:
-                    raise Requeue(0.05) from None
-                raise
+            update_or_requeue(api, PVCS, ns, name, new)
 
         def fn(o: dict) -> None:
             o["status"] = {"phase": "Bound", "accessModes": list(spec.get("accessModes") or []),
@@ -509,12 +499,7 @@ class ServiceCAController(Controller):
             new = copy.deepcopy(cm)
             new.setdefault("data", {})
             new["data"]["service-ca.crt"] = pem
-            try:
-                api.update(CONFIGMAPS, ns, name, new)
-            except StatusError as e:
-                if e.code == 409:
-                    raise Requeue(0.05) from None
-                raise
+            update_or_requeue(api, CONFIGMAPS, ns, name, new)
             return
         svc = get_or_none(api, SERVICES, ns, name)
         if svc is None:
@@ -544,9 +529,4 @@ class ServiceCAController(Controller):
         if anns.get(signed_by) != "openshift-service-serving-signer@simulator":
             new = copy.deepcopy(svc)
             new["metadata"].setdefault("annotations", {})[signed_by] = "openshift-service-serving-signer@simulator"
-            try:
-                api.update(SERVICES, ns, name, new)
-            except StatusError as e:
-                if e.code != 409:
-                    raise
-                raise Requeue(0.05) from None
+            update_or_requeue(api, SERVICES, ns, name, new)

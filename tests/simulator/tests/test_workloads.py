@@ -228,8 +228,11 @@ def test_service_cluster_ip_and_serving_cert(sim, k):
     assert out["spec"]["ports"][0]["protocol"] == "TCP"
     svc2 = dict(svc, metadata={"name": "api2"})
     assert k.create(core("services", NS), svc2)["spec"]["clusterIP"] != ip
-    # the cluster IP is kept when an update omits it, and may not change
-    live = k.get(core("services", NS, "api"))
+    # the cluster IP is kept when an update omits it, and may not change (read after the serving-cert
+    # controller has annotated the service, so the PUT does not race it into a 409)
+    signed_by = "service.beta.openshift.io/serving-cert-signed-by"
+    live = wait_for(sim, lambda: k.get(core("services", NS, "api")), what="serving cert annotation",
+                    until=lambda obj: signed_by in (obj["metadata"].get("annotations") or {}))
     live["spec"].pop("clusterIP")
     live["spec"].pop("clusterIPs")
     code, upd = k.call("PUT", core("services", NS, "api"), live)
