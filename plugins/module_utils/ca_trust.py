@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import tempfile
 
 from ansible_collections.ocp.registry.plugins.module_utils import pem
+from ansible_collections.ocp.registry.plugins.module_utils.files import atomic_write, become_hint, make_dirs, read_or_none
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, RegistryError
 
 __all__ = ["OS_FAMILIES", "CERTS_D", "detect_os_family", "registry_name", "host_targets", "plan_host",
@@ -113,17 +113,6 @@ def host_targets(dirname, stores, *, root="/", os_family=None, anchor_name=None)
 
 
 # --- host side -------------------------------------------------------------------------------------
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:  # a directory where the file belongs, a file where a directory belongs, EACCES
-        hint = "; run the task with become: true" if exc.errno in (1, 13) else ""
-        raise RegistryError("cannot read %s: %s%s" % (path, exc.strerror or exc, hint)) from None
-
-
 def _summary(data):
     """Per certificate 'subject (sha256 fingerprint)' for diffs; fingerprints only without cryptography."""
     if data is None:
@@ -141,7 +130,7 @@ def plan_host(targets, content: bytes | None, state):
     """Actions to reach state. Each action: {store, path, directory, op: write|chmod|remove|none, rmdir, before}."""
     actions = []
     for store, directory, path, remove_empty_dir in targets:
-        current = _read(path)
+        current = read_or_none(path)
         action = {"store": store, "path": path, "directory": directory, "before": current, "rmdir": False}
         if state == "present":
             if current != content:
@@ -159,40 +148,11 @@ def plan_host(targets, content: bytes | None, state):
     return actions
 
 
-def _atomic_write(path, data: bytes, mode=FILE_MODE):
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _makedirs(directory):
-    missing = []
-    d = directory
-    while d and not os.path.isdir(d):
-        missing.append(d)
-        d = os.path.dirname(d)
-    for d in reversed(missing):
-        os.mkdir(d, DIR_MODE)
-        os.chmod(d, DIR_MODE)  # umask-proof
-
-
 def apply_host(actions, content):
     for a in actions:
         if a["op"] == "write":
-            _makedirs(a["directory"])
-            _atomic_write(a["path"], content)
+            make_dirs(a["directory"], DIR_MODE)
+            atomic_write(a["path"], content, FILE_MODE)
         elif a["op"] == "chmod":
             os.chmod(a["path"], FILE_MODE)
         elif a["op"] == "remove":
@@ -211,8 +171,8 @@ def _undo(actions):
             if os.path.exists(a["path"]):
                 os.unlink(a["path"])
         else:
-            _makedirs(a["directory"])
-            _atomic_write(a["path"], a["before"])
+            make_dirs(a["directory"], DIR_MODE)
+            atomic_write(a["path"], a["before"], FILE_MODE)
 
 
 def _refresh_command(params, family, root):
@@ -267,9 +227,8 @@ def run_host(module, content, certs_warnings=()):
         try:
             apply_host(actions, content)
         except OSError as exc:
-            hint = "; run the task with become: true" if exc.errno in (1, 13) else ""
             where = exc.filename or "the trust store"
-            raise RegistryError("cannot update %s: %s%s" % (where, exc.strerror or exc, hint)) from exc
+            raise RegistryError("cannot update %s: %s%s" % (where, exc.strerror or exc, become_hint(exc))) from exc
         if refresh:
             rc, out, err = module.run_command(refresh, check_rc=False)
             if rc != 0:

@@ -72,7 +72,7 @@ def run(module, content, warnings=()):
         before_ca = ((cm_res["before"] or {}).get("data") or {}).get(key)
         img_res = ensure_present(client, R.IMAGE_CONFIG, {
             "apiVersion": R.IMAGE_CONFIG.api_version, "kind": "Image", "metadata": {"name": "cluster"},
-            "spec": {"additionalTrustedCA": {"name": name}}}, check_mode=check)
+            "spec": {"additionalTrustedCA": {"name": name}}}, check_mode=check, live=image_cfg)
         if pointer and pointer != name:
             warnings.append("images.config.openshift.io/cluster spec.additionalTrustedCA pointed at config map %s; it "
                             "now points at %s, so the CAs in %s are no longer trusted" % (pointer, name, pointer))
@@ -100,12 +100,12 @@ def run(module, content, warnings=()):
                     after["additional_trusted_ca"] = None
                     ensure_present(client, R.IMAGE_CONFIG, {
                         "apiVersion": R.IMAGE_CONFIG.api_version, "kind": "Image", "metadata": {"name": "cluster"},
-                        "spec": {"additionalTrustedCA": REMOVE}}, check_mode=check)
+                        "spec": {"additionalTrustedCA": REMOVE}}, check_mode=check, live=image_cfg)
             else:
                 ensure_present(client, R.CONFIGMAP, {
                     "apiVersion": "v1", "kind": "ConfigMap",
                     "metadata": {"name": name, "namespace": CONFIG_NAMESPACE}, "data": {key: REMOVE}},
-                    check_mode=check)
+                    check_mode=check, live=live)
     result = {"changed": changed, "side": "cluster", "registry": params["registry"], "key": key,
               "config_map": name, "config_map_deleted": deleted,
               "additional_trusted_ca": after["additional_trusted_ca"]}

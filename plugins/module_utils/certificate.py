@@ -13,9 +13,9 @@ import datetime
 import ipaddress
 import os
 import re
-import tempfile
 
 from ansible_collections.ocp.registry.plugins.module_utils import pem
+from ansible_collections.ocp.registry.plugins.module_utils.files import atomic_write, read_or_none
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, RegistryError
 
 __all__ = ["normalize_hostnames", "plan", "issue", "write_pair", "run"]
@@ -65,14 +65,6 @@ def _key_spec(key):
     return type(key).__name__, 0
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-
-
 def plan(*, cert_path, key_path, ca_cert, dns, ips, key_type, key_size, renew_before_days, force=False, include_ca=None,
          common_name=None, now=None):
     """Decide whether to regenerate. Returns (reasons, current certificate or None, mode fixes).
@@ -83,7 +75,7 @@ def plan(*, cert_path, key_path, ca_cert, dns, ips, key_type, key_size, renew_be
     """
     now = now or pem.now_utc()
     reasons = []
-    cert_data, key_data = _read(cert_path), _read(key_path)
+    cert_data, key_data = read_or_none(cert_path), read_or_none(key_path)
     current = None
     if force:
         reasons.append("forced")
@@ -182,24 +174,6 @@ def issue(*, ca_cert, ca_key, dns, ips, key_type, key_size, validity_days, commo
     return builder.sign(ca_key, algorithm), key
 
 
-def _atomic_write(path, data: bytes, mode: int):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def write_pair(*, cert_path, key_path, cert_pem: bytes, key_pem: bytes):
     """Write key (0600) first, then the certificate (0644), each atomically."""
     for path in (cert_path, key_path):
@@ -207,8 +181,8 @@ def write_pair(*, cert_path, key_path, cert_pem: bytes, key_pem: bytes):
         if not os.path.isdir(directory):
             raise InputError("the directory %s does not exist" % directory,
                              option="key_path" if path == key_path else "path")
-    _atomic_write(key_path, key_pem, KEY_MODE)
-    _atomic_write(cert_path, cert_pem, CERT_MODE)
+    atomic_write(key_path, key_pem, KEY_MODE)
+    atomic_write(cert_path, cert_pem, CERT_MODE)
 
 
 def _check_params(params):

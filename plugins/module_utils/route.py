@@ -1,179 +1,36 @@
 # -*- coding: utf-8 -*-
 # Copyright: ocp.registry contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
 """Expose a registry through routes: the operator's default route, an operator-managed custom route with a
 TLS secret, or a standalone Route object in front of any registry service.
 
-All input (PEM parsing, key/certificate match, SAN coverage, expiry, option combinations) is checked before
-the first write. Private keys only travel in request bodies: results and diffs redact them.
+All input is checked first (``route_input.validate``), before the first API call. Private keys only travel
+in request bodies: results and diffs redact them. Each object is read once: the objects read to decide
+what to do are handed to ``ensure_present(live=...)``, so a no-op costs only those reads.
 """
 from __future__ import annotations
 
 import base64
-import re
 import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.ensure import REMOVE, ensure_absent, ensure_present
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, InputError, RegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.redact import redact_paths
+from ansible_collections.ocp.registry.plugins.module_utils.redact import is_redacted, redact_paths
+from ansible_collections.ocp.registry.plugins.module_utils.route_input import DEFAULT_ROUTE, validate
 
 __all__ = ["OPERAND_NS", "DEFAULT_ROUTE", "validate", "admitted_hosts", "run"]
 
 OPERAND_NS = "openshift-image-registry"
 CONFIG_NAME = "cluster"
-DEFAULT_ROUTE = "default-route"
 MANAGED_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_VALUE = "ocp.registry"
 ROUTE_SECRET_PATHS = ("spec.tls.key",)
 SECRET_SECRET_PATHS = ("data", "stringData")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUB = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
-
-_PEM_OPTIONS = {
-    # logical name -> (content option, path option)
-    "certificate": ("certificate", "certificate_path"),
-    "key": ("key", "key_path"),
-    "ca_certificate": ("ca_certificate", "ca_certificate_path"),
-    "destination_ca_certificate": ("destination_ca_certificate", "destination_ca_certificate_path"),
-}
-_MODE_OPTIONS = {
-    "default": set(),
-    "custom": {"name", "hostname", "secret_name", "certificate", "key", "ca_certificate"},
-    "route": {"name", "namespace", "hostname", "service", "port", "termination", "certificate", "key",
-              "ca_certificate", "destination_ca_certificate", "insecure_edge_termination_policy"},
-}
-
-
-# --- input ---------------------------------------------------------------------------------------------
-class Inputs:
-    """Validated inputs: PEM bytes by logical name, the certificate metadata, warnings."""
-
-    def __init__(self):
-        self.pem = {}
-        self.given = {}
-        self.cert_info = None
-        self.warnings = []
-
-
-def _given(params, logical):
-    content_opt, path_opt = _PEM_OPTIONS[logical]
-    if params.get(content_opt) not in (None, ""):
-        return content_opt
-    if params.get(path_opt):
-        return path_opt
-    return None
-
-
-def _check_mode_options(params):
-    mode = params["mode"]
-    allowed = _MODE_OPTIONS[mode]
-    for opt in ("name", "namespace", "hostname", "secret_name", "service", "port", "termination",
-                "insecure_edge_termination_policy"):
-        if params.get(opt) is not None and opt not in allowed:
-            raise InputError("%s does not apply to mode=%s" % (opt, mode), option=opt)
-    for logical in _PEM_OPTIONS:
-        opt = _given(params, logical)
-        if opt and logical not in allowed:
-            raise InputError("%s does not apply to mode=%s" % (opt, mode), option=opt)
-
-
-def _check_names(params):
-    mode, name = params["mode"], params.get("name")
-    if mode in ("custom", "route"):
-        if not name:
-            raise InputError("name is required with mode=%s" % mode, option="name")
-        if len(name) > 253 or not _DNS1123_SUB.match(name):
-            raise InputError("name: %r is not a valid route name (lower-case letters, digits, '-' and '.')" % name,
-                             option="name")
-    if mode == "custom" and name == DEFAULT_ROUTE:
-        raise InputError("name: %r is reserved for the operator's default route; use mode=default for it, or pick "
-                         "another name" % name, option="name")
-    if mode == "route":
-        ns = params.get("namespace")
-        if not ns:
-            raise InputError("namespace is required with mode=route", option="namespace")
-        if len(ns) > 63 or not _DNS1123_LABEL.match(ns):
-            raise InputError("namespace: %r is not a valid namespace name" % ns, option="namespace")
-        if params["state"] == "present" and not params.get("service"):
-            raise InputError("service is required with mode=route and state=present", option="service")
-    hostname = params.get("hostname")
-    if hostname is not None:
-        if hostname != hostname.lower() or len(hostname) > 253 or not _HOSTNAME.match(hostname):
-            raise InputError("hostname: %r is not a valid lower-case DNS name (no scheme, port or path)" % hostname,
-                             option="hostname")
-    if mode == "custom" and params["state"] == "present" and not hostname:
-        raise InputError("hostname is required with mode=custom", option="hostname")
-    secret_name = params.get("secret_name")
-    if secret_name is not None and (len(secret_name) > 253 or not _DNS1123_SUB.match(secret_name)):
-        raise InputError("secret_name: %r is not a valid secret name" % secret_name, option="secret_name")
-
-
-def _check_tls_combination(params, given):
-    mode = params["mode"]
-    cert, key = given.get("certificate"), given.get("key")
-    if bool(cert) != bool(key):
-        missing = "key (or key_path)" if cert else "certificate (or certificate_path)"
-        raise InputError("%s needs %s too: the certificate and its key go together"
-                         % (cert or key, missing), option="key" if cert else "certificate")
-    if given.get("ca_certificate") and not cert:
-        raise InputError("%s needs certificate and key" % given["ca_certificate"], option=given["ca_certificate"])
-    if mode != "route":
-        return
-    termination = params.get("termination") or "passthrough"
-    policy = params.get("insecure_edge_termination_policy")
-    if termination == "passthrough":
-        for logical in ("certificate", "ca_certificate", "destination_ca_certificate"):
-            if given.get(logical):
-                raise InputError("%s does not apply to termination=passthrough: the registry itself serves TLS, so "
-                                 "give its certificate to the registry instead" % given[logical],
-                                 option=given[logical])
-        if policy == "Allow":
-            raise InputError("insecure_edge_termination_policy: Allow is not possible with termination=passthrough "
-                             "(use None or Redirect)", option="insecure_edge_termination_policy")
-    if termination == "edge" and given.get("destination_ca_certificate"):
-        raise InputError("%s only applies to termination=reencrypt" % given["destination_ca_certificate"],
-                         option=given["destination_ca_certificate"])
-    if cert and not params.get("hostname"):
-        raise InputError("hostname is required with a certificate, so the module can check that the certificate "
-                         "covers it", option="hostname")
-
-
-def validate(params) -> Inputs:
-    """Every check that needs no API call. Raises InputError naming the option."""
-    from ansible_collections.ocp.registry.plugins.module_utils import pem
-
-    _check_mode_options(params)
-    _check_names(params)
-    inputs = Inputs()
-    if params["state"] == "absent":
-        return inputs
-    given = {logical: _given(params, logical) for logical in _PEM_OPTIONS}
-    inputs.given = given
-    _check_tls_combination(params, given)
-    for logical, opt in given.items():
-        if opt:
-            content_opt, path_opt = _PEM_OPTIONS[logical]
-            inputs.pem[logical] = pem.read_input(params.get(content_opt), params.get(path_opt),
-                                                 option=content_opt, path_option=path_opt)
-    if "certificate" in inputs.pem:
-        certs, _key, ca_certs, warnings = pem.check_server_certificate(
-            inputs.pem["certificate"], inputs.pem["key"], hostnames=[params["hostname"]],
-            cert_option=given["certificate"], key_option=given["key"],
-            ca_data=inputs.pem.get("ca_certificate"), ca_option=given.get("ca_certificate"))
-        inputs.warnings.extend(warnings)
-        inputs.cert_info = pem.describe(certs[0])
-        inputs.pem["certificate"] = pem.to_pem(certs).encode("ascii")
-        if ca_certs:
-            inputs.pem["ca_certificate"] = pem.to_pem(ca_certs).encode("ascii")
-        inputs.pem["key"] = pem.key_block(inputs.pem["key"])
-    if "destination_ca_certificate" in inputs.pem:
-        opt = given["destination_ca_certificate"]
-        dest, warnings = pem.check_ca_bundle(inputs.pem["destination_ca_certificate"], option=opt)
-        inputs.warnings.extend(warnings)
-        inputs.pem["destination_ca_certificate"] = pem.to_pem(dest).encode("ascii")
-    return inputs
 
 
 # --- reading routes --------------------------------------------------------------------------------
@@ -193,19 +50,22 @@ def admitted_hosts(route):
     return hosts, rejected
 
 
-def _wait_route(module, name, namespace, present, want_host=None, expect=None):
+def _wait_route(module, name, namespace, present, want_host=None, expect=None, known=None):
     """Poll the Route until it is admitted (present) or gone (absent). Polls fast first, then every wait_sleep.
 
     ``expect(route)`` must also hold for an operator-made route: the operator applies our change later, and until
-    then the old route (still admitted) is all there is to see."""
+    then the old route (still admitted) is all there is to see. ``known`` is the Route as just read (an unchanged
+    route): it stands for the first poll."""
     client = module.client
     timeout = float(module.params["wait_timeout"])
     sleep_cap = max(0.1, float(module.params["wait_sleep"]))
     deadline = time.monotonic() + timeout
     interval = 0.1
-    route = None
+    route = known
     while True:
-        route = client.get_or_none(R.ROUTE, name, namespace)
+        if known is None:
+            route = client.get_or_none(R.ROUTE, name, namespace)
+        known = None
         if not present and route is None:
             return None
         if present and route is not None:
@@ -222,7 +82,7 @@ def _wait_route(module, name, namespace, present, want_host=None, expect=None):
         if left <= 0:
             what = "admitted" if present else "deleted"
             raise ApiTimeout("Timed out after %ss waiting for Route %s/%s to be %s" % (timeout, namespace, name, what),
-                             last=redact_paths(route, ROUTE_SECRET_PATHS) if route else None,
+                             last=_redacted(route),
                              target="Route %s/%s" % (namespace, name))
         time.sleep(min(interval, sleep_cap, left))
         interval = min(interval * 2, sleep_cap)
@@ -236,8 +96,15 @@ def _route_result(route, result):
     result["hosts"] = hosts
     result["host"] = hosts[0] if hosts else (spec_host or None)
     result["admitted"] = bool(hosts)
-    result["route"] = redact_paths(route, ROUTE_SECRET_PATHS) if route else None
+    result["route"] = _redacted(route)
     return result
+
+
+def _redacted(route):
+    """The Route with its key redacted (once: a route that ensure returned is redacted already)."""
+    if not route or is_redacted(((route.get("spec") or {}).get("tls") or {}).get("key")):
+        return route
+    return redact_paths(route, ROUTE_SECRET_PATHS)
 
 
 # --- the registry Config ---------------------------------------------------------------------------
@@ -292,7 +159,9 @@ def _routes_with(live, entry, name):
     return out
 
 
-def _add_diff(diffs, label, res):
+def _record(result, diffs, label, res):
+    """Fold one ensure result into the module result: changed, and the diff under ``label``."""
+    result["changed"] = result["changed"] or res["changed"]
     if res.get("diff"):
         diffs["before"][label] = res["diff"]["before"]
         diffs["after"][label] = res["diff"]["after"]
@@ -301,12 +170,12 @@ def _add_diff(diffs, label, res):
 # --- modes -----------------------------------------------------------------------------------------
 def _run_default(module, inputs, result, diffs):
     client, check, state = module.client, module.check_mode, module.params["state"]
-    if _live_config(module, required=state == "present") is None:
+    live_cfg = _live_config(module, required=state == "present")
+    if live_cfg is None:
         return _route_result(None, result)
     res = ensure_present(client, R.REGISTRY_CONFIG, _config_skeleton({"defaultRoute": state == "present"}),
-                         check_mode=check, diff=module._diff)
-    result["changed"] = res["changed"]
-    _add_diff(diffs, "config", res)
+                         check_mode=check, diff=module._diff, live=live_cfg)
+    _record(result, diffs, "config", res)
     managed = _operator_manages_routes(module, res["object"])
     return _finish(module, DEFAULT_ROUTE, OPERAND_NS, result, state == "present", wait=managed)
 
@@ -335,6 +204,15 @@ def _secret_desired(name, inputs):
     return build
 
 
+def _ensure_entry(module, live_cfg, name, entry, result, diffs):
+    """Make ``entry`` the spec.routes item ``name`` (None: drop it) of the config as read in ``live_cfg``."""
+    cfg = ensure_present(module.client, R.REGISTRY_CONFIG,
+                         lambda live: _config_skeleton({"routes": _routes_with(live, entry, name)}),
+                         check_mode=module.check_mode, diff=module._diff, name=CONFIG_NAME, live=live_cfg)
+    _record(result, diffs, "config", cfg)
+    return cfg
+
+
 def _live_entry(live_cfg, name):
     return next((r for r in ((live_cfg or {}).get("spec") or {}).get("routes") or [] if r.get("name") == name), None)
 
@@ -349,8 +227,7 @@ def _delete_our_secret(module, secret_name, result, diffs, warn=True, label="sec
     if labels.get(MANAGED_LABEL) == MANAGED_VALUE:
         sec = ensure_absent(client, R.SECRET, secret_name, OPERAND_NS, check_mode=module.check_mode,
                             diff=module._diff, secret_paths=SECRET_SECRET_PATHS)
-        result["changed"] = True
-        _add_diff(diffs, label, sec)
+        _record(result, diffs, label, sec)
     elif warn:
         module.warn("secret %s/%s was not created by this module (no %s=%s label), so it was kept"
                     % (OPERAND_NS, secret_name, MANAGED_LABEL, MANAGED_VALUE))
@@ -386,8 +263,7 @@ def _run_custom(module, inputs, result, diffs):
             sec = ensure_present(client, R.SECRET, _secret_desired(secret_name, inputs), check_mode=check,
                                  diff=module._diff, secret_paths=SECRET_SECRET_PATHS, name=secret_name,
                                  namespace=OPERAND_NS)
-            result["changed"] = result["changed"] or sec["changed"]
-            _add_diff(diffs, "secret", sec)
+            _record(result, diffs, "secret", sec)
             use_secret = secret_name
         elif params.get("secret_name"):
             if client.get_or_none(R.SECRET, secret_name, OPERAND_NS) is None:
@@ -397,11 +273,7 @@ def _run_custom(module, inputs, result, diffs):
         entry = {"name": name, "hostname": params["hostname"]}
         if use_secret:
             entry["secretName"] = use_secret
-        cfg = ensure_present(client, R.REGISTRY_CONFIG,
-                             lambda live: _config_skeleton({"routes": _routes_with(live, entry, name)}),
-                             check_mode=check, diff=module._diff, name=CONFIG_NAME)
-        result["changed"] = result["changed"] or cfg["changed"]
-        _add_diff(diffs, "config", cfg)
+        cfg = _ensure_entry(module, live_cfg, name, entry, result, diffs)
         if old_secret and old_secret != use_secret:
             # no longer referenced by the entry: remove it when this module made it
             _delete_our_secret(module, old_secret, result, diffs, warn=False, label="previous secret")
@@ -416,11 +288,7 @@ def _run_custom(module, inputs, result, diffs):
     # absent: the entry, then the secret it referenced (or secret_name, or <name>-tls) when this module made it
     secret_name = params.get("secret_name") or old_secret or ("%s-tls" % name)
     if old_secret is not None or _live_entry(live_cfg, name) is not None:
-        cfg = ensure_present(client, R.REGISTRY_CONFIG,
-                             lambda live: _config_skeleton({"routes": _routes_with(live, None, name)}),
-                             check_mode=check, diff=module._diff, name=CONFIG_NAME)
-        result["changed"] = result["changed"] or cfg["changed"]
-        _add_diff(diffs, "config", cfg)
+        _ensure_entry(module, live_cfg, name, None, result, diffs)
     managed = live_cfg is None or _operator_manages_routes(module, live_cfg)
     _delete_our_secret(module, secret_name, result, diffs)
     return _finish(module, name, OPERAND_NS, result, False, wait=managed)
@@ -452,22 +320,21 @@ def _run_route(module, inputs, result, diffs):
     if params["state"] == "present":
         res = ensure_present(client, R.ROUTE, _route_desired(params, inputs), check_mode=check, diff=module._diff,
                              secret_paths=ROUTE_SECRET_PATHS)
-        result["changed"] = res["changed"]
-        _add_diff(diffs, "route", res)
+        _record(result, diffs, "route", res)
         if check or not params["wait"]:
             return _route_result(res["object"], result)
-        return _finish(module, name, namespace, result, True, want_host=params.get("hostname"))
+        return _finish(module, name, namespace, result, True, want_host=params.get("hostname"),
+                       known=None if res["changed"] else res["object"])
     res = ensure_absent(client, R.ROUTE, name, namespace, check_mode=check, diff=module._diff,
                         secret_paths=ROUTE_SECRET_PATHS)
-    result["changed"] = res["changed"]
-    _add_diff(diffs, "route", res)
+    _record(result, diffs, "route", res)
     return _finish(module, name, namespace, result, False)
 
 
-def _finish(module, name, namespace, result, present, want_host=None, wait=True, expect=None):
+def _finish(module, name, namespace, result, present, want_host=None, wait=True, expect=None, known=None):
     """Wait when asked (never in check mode), then report the route's host(s)."""
     if wait and module.params["wait"] and not module.check_mode:
-        route = _wait_route(module, name, namespace, present, want_host, expect)
+        route = _wait_route(module, name, namespace, present, want_host, expect, known)
     elif module.check_mode and not present and result["changed"]:
         route = None  # predicted: the operator removes it
     else:

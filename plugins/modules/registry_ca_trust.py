@@ -31,13 +31,8 @@ extends_documentation_fragment:
   - ocp.registry.attributes
   - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Certificate subjects and SHA-256 fingerprints per file (host) or per config map key (cluster).
-  idempotent:
-    support: full
 options:
   side:
     description:

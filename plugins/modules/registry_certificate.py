@@ -28,13 +28,9 @@ extends_documentation_fragment:
   - ocp.registry.attributes
 attributes:
   check_mode:
-    support: full
     details: Reports whether the pair would be (re)generated and the predicted metadata; writes nothing.
   diff_mode:
-    support: full
     details: Metadata only (subject, issuer, not_after, SANs, file modes).
-  idempotent:
-    support: full
 options:
   hostnames:
     description:

@@ -22,13 +22,16 @@ description:
     for a 3.x-style registry service or a mirror registry running in the cluster."
   - Before any write, a certificate is checked to be PEM, to match the key, to have subjectAltNames that cover
     O(hostname) and not to be expired; a warning is given when it expires within 30 days.
-  - O(state=absent) removes what the module manages; with O(wait) the module waits for the route to be
-    admitted (or to be gone) and returns the admitted host(s).
+  - O(state=absent) removes what the module manages.
+  - With O(wait=true) the module waits for the route to be admitted (O(state=present)) or to be gone
+    (O(state=absent)) and returns the admitted host(s). It reads the route quickly at first, then every
+    O(wait_sleep) seconds.
   - Private keys are never returned or shown in diffs.
 requirements:
   - Python C(cryptography) 3.1 or later where the task runs, when a certificate is given.
 extends_documentation_fragment:
   - ocp.registry.auth
+  - ocp.registry.auth.WAIT
   - ocp.registry.attributes
   - ocp.registry.attributes.ACTIONGROUP_REGISTRY
 attributes:
@@ -37,13 +40,9 @@ attributes:
     support: full
     details: Reads the C(*_path) files on the controller.
   check_mode:
-    support: full
     details: Reads the objects and predicts the result; never writes and never waits.
   diff_mode:
-    support: full
     details: Secret data and route keys appear as redaction markers.
-  idempotent:
-    support: full
 options:
   mode:
     description: Which kind of route to manage (see the description).
@@ -120,18 +119,6 @@ options:
     description: O(mode=route) only. What to do with plain HTTP requests; C(Allow) is not possible with passthrough.
     type: str
     choices: [None, Allow, Redirect]
-  wait:
-    description: Wait until the route is admitted (O(state=present)) or gone (O(state=absent)).
-    type: bool
-    default: false
-  wait_timeout:
-    description: How long to wait, in seconds.
-    type: int
-    default: 120
-  wait_sleep:
-    description: Longest pause between two reads while waiting, in seconds (the first reads come sooner).
-    type: int
-    default: 5
 notes:
   - The C(*_path) options are read on the controller by the module's action plugin, so the files do not need to
     exist on the host the task runs on.

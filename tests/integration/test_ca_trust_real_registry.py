@@ -76,20 +76,20 @@ def podman_store():
         yield path
     finally:
         subprocess.run(["podman", "--root", path + "/root", "--runroot", path + "/run", "--storage-driver", "vfs",
-                        "rmi", "--all", "--force"], capture_output=True, timeout=120)
+                        "rmi", "--all", "--force"], capture_output=True, timeout=120, check=False)
         shutil.rmtree(path, ignore_errors=True)
 
 
 def _skopeo(reg):
     return subprocess.run(["skopeo", "inspect", "--authfile", reg.authfile, "docker://%s/demo/app:v1" % reg.host],
-                          capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=reg.workdir))
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=reg.workdir), check=False)
 
 
 def _podman(reg, store):
     return subprocess.run(["podman", "--root", store + "/root", "--runroot", store + "/run",
                            "--storage-driver", "vfs", "pull", "--quiet", "--authfile", reg.authfile,
                            "%s/demo/app:v1" % reg.host],
-                          capture_output=True, text=True, timeout=180, env=dict(os.environ, HOME=reg.workdir))
+                          capture_output=True, text=True, timeout=180, env=dict(os.environ, HOME=reg.workdir), check=False)
 
 
 def _assert_x509(res, tool):

@@ -99,16 +99,16 @@ def test_plan_regenerates(tmp_path, name, kwargs, reason):
 
 def test_plan_missing_and_broken_files(tmp_path):
     cp, kp = str(tmp_path / "a.crt"), str(tmp_path / "a.key")
-    reasons, _ = _plan(cp, kp)
+    reasons, _fixes = _plan(cp, kp)
     assert any("does not exist" in r for r in reasons)
-    cp2, kp2, _ = _issue(tmp_path)
+    cp2, kp2, _cert = _issue(tmp_path)
     with open(kp2, "w") as f:
         f.write(certs.key_pem(certs.new_key()))
-    reasons, _ = _plan(cp2, kp2)
+    reasons, _fixes = _plan(cp2, kp2)
     assert "the key does not match the certificate" in reasons
     with open(cp2, "w") as f:
         f.write("garbage")
-    reasons, _ = _plan(cp2, kp2)
+    reasons, _fixes = _plan(cp2, kp2)
     assert any("not a PEM certificate" in r for r in reasons)
 
 
@@ -118,7 +118,7 @@ def test_same_common_name_keeps_the_pair(tmp_path):
 
 
 def test_plan_fixes_modes_only(tmp_path):
-    cp, kp, _ = _issue(tmp_path)
+    cp, kp, _cert = _issue(tmp_path)
     os.chmod(kp, 0o644)
     reasons, fixes = _plan(cp, kp)
     assert reasons == [] and fixes == [(kp, 0o644, 0o600)]
@@ -127,7 +127,7 @@ def test_plan_fixes_modes_only(tmp_path):
 def test_expired_cert_on_disk(tmp_path):
     leaf = certs.make_leaf(CA, ("registry.example.com", "10.0.0.1"), days=-1, start_days=-30)
     cp, kp = leaf.write(str(tmp_path), "old")
-    reasons, _ = _plan(cp, kp, include_ca=None)
+    reasons, _fixes = _plan(cp, kp, include_ca=None)
     assert "the certificate expired" in reasons
 
 

@@ -62,6 +62,14 @@ def test_four_runs_create_and_remove(simulator, admin):
     third = _run(sim, params, check_mode=True)
     fourth = _run(sim, params)
     assert not third["changed"] and not fourth["changed"] and admin.mutating() == 0
+    # a no-op reads the image config once (handed to ensure) and the config map once
+    for check in (True, False):
+        admin.reset()
+        assert not _run(sim, params, check_mode=check)["changed"]
+        counters = admin.counters()
+        assert counters["mutating"] == 0
+        assert {(r["verb"], r["resource"]): r["count"] for r in counters["requests"]} == {
+            ("get", "images"): 1, ("get", "configmaps"): 1}
     cm = _cm(sim, "registry-cas")
     assert cm["data"] == {"mirror.example.com..5000": CA.cert_pem}
     assert cm["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "ocp.registry"

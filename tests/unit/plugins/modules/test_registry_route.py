@@ -44,9 +44,12 @@ def shared_sim(tmp_path_factory):
         server.stop()
 
 
-def _get(sim, path):
+def _call(sim, method, path, body=None):
+    """An API request as the simulator's admin; None for 404."""
     ctx = ssl.create_default_context(cafile=sim.ca_file)
-    req = urllib.request.Request(sim.url + path, headers={"Authorization": "Bearer " + sim.admin_token})
+    req = urllib.request.Request(sim.url + path, data=json.dumps(body).encode() if body is not None else None,
+                                 method=method, headers={"Authorization": "Bearer " + sim.admin_token,
+                                                         "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
             return json.loads(resp.read())
@@ -57,15 +60,15 @@ def _get(sim, path):
 
 
 def _config(sim):
-    return _get(sim, "/apis/imageregistry.operator.openshift.io/v1/configs/cluster")
+    return _call(sim, "GET", "/apis/imageregistry.operator.openshift.io/v1/configs/cluster")
 
 
 def _secret(sim, name):
-    return _get(sim, "/api/v1/namespaces/%s/secrets/%s" % (NS, name))
+    return _call(sim, "GET", "/api/v1/namespaces/%s/secrets/%s" % (NS, name))
 
 
 def _route(sim, name, ns=NS):
-    return _get(sim, "/apis/route.openshift.io/v1/namespaces/%s/routes/%s" % (ns, name))
+    return _call(sim, "GET", "/apis/route.openshift.io/v1/namespaces/%s/routes/%s" % (ns, name))
 
 
 def _run(sim, params, **kw):
@@ -92,6 +95,21 @@ def _four_runs(sim, admin, params):
     return first, second, third, fourth
 
 
+def _noop_reads(sim, admin, params):
+    """Run ``params`` (already converged) in check mode and for real; both must be no-ops without writes.
+
+    Returns the requests of each run as {(verb, resource): count}; they must be the same."""
+    seen = []
+    for check in (True, False):
+        admin.reset()
+        out = _run(sim, params, check_mode=check)
+        counters = admin.counters()
+        assert not out["changed"] and counters["mutating"] == 0, out.get("msg")
+        seen.append({(r["verb"], r["resource"]): r["count"] for r in counters["requests"]})
+    assert seen[0] == seen[1]
+    return seen[0]
+
+
 # --- default ---------------------------------------------------------------------------------------
 def test_default_route_four_runs_and_removal(sim, admin):
     _c, applied, _c2, again = _four_runs(sim, admin, {"mode": "default"})
@@ -102,6 +120,8 @@ def test_default_route_four_runs_and_removal(sim, admin):
         "defaultRoute" not in applied["diff"]["before"]["config"].get("spec", {})
     assert applied["diff"]["after"]["config"]["spec"] == {"defaultRoute": True}
     assert _config(sim)["spec"]["defaultRoute"] is True
+    # a no-op reads the config once (handed to ensure) and the route once
+    assert _noop_reads(sim, admin, {"mode": "default", "wait": True}) == {("get", "configs"): 1, ("get", "routes"): 1}
 
     admin.reset()
     check = _run(sim, {"mode": "default", "state": "absent"}, check_mode=True)
@@ -149,6 +169,9 @@ def test_custom_route_with_secret(sim, admin):
     # the returned route carries the key only as a redaction marker
     assert applied["route"]["spec"]["tls"]["key"].startswith("VALUE_REDACTED")
     assert str(applied["diff"]["after"]["secret"]["data"]["tls.key"]).startswith("VALUE_REDACTED")
+    # a no-op reads the secret, the config (once: handed to ensure) and the route
+    assert _noop_reads(sim, admin, dict(_custom(), wait=True)) == {
+        ("get", "secrets"): 1, ("get", "configs"): 1, ("get", "routes"): 1}
 
     # dropping the CA removes tls.cacrt
     no_ca = _custom()
@@ -165,6 +188,8 @@ def test_custom_route_with_secret(sim, admin):
     assert _secret(sim, "public-routes-tls") is None and _route(sim, "public-routes") is None
     assert _config(sim)["spec"]["routes"] == [{"name": "other", "hostname": "other.example.com"}]
     assert not _run(sim, dict(absent, wait=True))["changed"]
+    assert _noop_reads(sim, admin, dict(absent, wait=True)) == {
+        ("get", "secrets"): 1, ("get", "configs"): 1, ("get", "routes"): 1}
 
 
 def test_custom_route_keeps_foreign_secret(sim):
@@ -175,22 +200,13 @@ def test_custom_route_keeps_foreign_secret(sim):
     # a secret made by someone else is referenced, and kept on removal
     body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "byo-tls", "namespace": NS},
             "type": "kubernetes.io/tls", "data": {"tls.crt": base64.b64encode(LEAF.cert_pem.encode()).decode(),
-                                                   "tls.key": base64.b64encode(LEAF.key_pem.encode()).decode()}}
-    _post(sim, "/api/v1/namespaces/%s/secrets" % NS, body)
+                                                  "tls.key": base64.b64encode(LEAF.key_pem.encode()).decode()}}
+    _call(sim, "POST", "/api/v1/namespaces/%s/secrets" % NS, body)
     out = _run(sim, dict(params, wait=True))
     assert out["changed"] and out["admitted"] and out["secret"] == {"name": "byo-tls", "namespace": NS}
     gone = _run(sim, {"mode": "custom", "name": "byo", "secret_name": "byo-tls", "state": "absent"})
     assert gone["changed"] and _secret(sim, "byo-tls") is not None
     assert "was not created by this module" in json.dumps(gone.get("warnings"))
-
-
-def _post(sim, path, body):
-    ctx = ssl.create_default_context(cafile=sim.ca_file)
-    req = urllib.request.Request(sim.url + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Authorization": "Bearer " + sim.admin_token,
-                                          "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
-        return json.loads(resp.read())
 
 
 OTHER_KEY = certs.key_pem(certs.new_key())
@@ -250,6 +266,8 @@ def test_passthrough_route_four_runs(sim, admin):
     assert live["spec"]["tls"] == {"termination": "passthrough"}
     assert live["spec"]["port"] == {"targetPort": 5000}
     assert live["spec"]["to"]["name"] == "docker-registry"
+    # a no-op reads the route once, also with wait (the unchanged, admitted route is the first poll)
+    assert _noop_reads(sim, admin, dict(params, wait=True)) == {("get", "routes"): 1}
     # switch to edge with a certificate: the route is updated in place
     edge = dict(params, termination="edge", certificate=LEAF.cert_pem.replace(HOST, HOST), key=LEAF.key_pem,
                 hostname=HOST, insecure_edge_termination_policy="Redirect", wait=True)
