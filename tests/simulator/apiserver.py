@@ -599,6 +599,9 @@ class ApiServer:
                 raise errors.invalid(rt, "", [errors.required_value("metadata.name",
                                                                     "name or generateName is required")])
         name = md["name"]
+        if md.get("resourceVersion"):
+            # etcd3 storage rejects it with a plain error, which the handler answers as a 500
+            raise errors.internal_error("resourceVersion should not be set on objects to be created")
         causes = validate_name(rt, name)
         if causes:
             raise errors.invalid(rt, name, causes)
@@ -651,6 +654,7 @@ class ApiServer:
             if old is None:
                 if rt.create_on_update and subresource is None:
                     body["metadata"]["name"] = name
+                    body["metadata"].pop("resourceVersion", None)
                     return self.create(rt, namespace, body, dry_run=dry_run, user=user,
                                        field_validation=field_validation)
                 raise errors.not_found(rt, name)
@@ -745,6 +749,7 @@ class ApiServer:
                 if ptype == "apply" and subresource is None:
                     obj = copy.deepcopy(body)
                     obj.setdefault("metadata", {}).setdefault("name", name)
+                    obj["metadata"].pop("resourceVersion", None)
                     return self.create(rt, namespace, obj, dry_run=dry_run, user=user,
                                        field_validation=field_validation)
                 raise errors.not_found(rt, name)

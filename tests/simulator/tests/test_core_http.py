@@ -789,3 +789,11 @@ def test_delete_options_preconditions_and_dry_run(raw):
     code, _, _ = raw.request("DELETE", f"{CM}/pre", {"propagationPolicy": "Foreground", "preconditions": {
         "uid": obj["metadata"]["uid"], "resourceVersion": obj["metadata"]["resourceVersion"]}})
     assert code == 200 and raw.request("GET", f"{CM}/pre")[0] == 404
+
+
+def test_create_with_resource_version_is_500_like_etcd3_storage(raw):
+    body = _cm("rv")
+    body["metadata"]["resourceVersion"] = "12"
+    code, _, st = raw.request("POST", CM, body)
+    assert code == 500 and st["reason"] == "InternalError"
+    assert st["message"] == "Internal error occurred: resourceVersion should not be set on objects to be created"
