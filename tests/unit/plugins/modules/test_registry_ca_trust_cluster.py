@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import ssl
-import urllib.request
 
 import pytest
 
@@ -15,26 +13,13 @@ CA = certs.make_ca("Mirror CA")
 CA2 = certs.make_ca("Other Mirror CA")
 
 
-def _call(sim, method, path, body=None):
-    ctx = ssl.create_default_context(cafile=sim.ca_file)
-    req = urllib.request.Request(sim.url + path, data=json.dumps(body).encode() if body is not None else None,
-                                 method=method, headers={"Authorization": "Bearer " + sim.admin_token,
-                                                         "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
-            return json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise
-
-
-def _cm(sim, name):
-    return _call(sim, "GET", "/api/v1/namespaces/openshift-config/configmaps/" + name)
+# Objects are read straight from the in-process simulator, so the request counters see only the module.
+def _cm(sim, name, namespace="openshift-config"):
+    return sim.api.get_or_none(("", "configmaps"), namespace, name)
 
 
 def _pointer(sim):
-    img = _call(sim, "GET", "/apis/config.openshift.io/v1/images/cluster") or {}
+    img = sim.api.get_or_none(("config.openshift.io", "images"), None, "cluster") or {}
     return ((img.get("spec") or {}).get("additionalTrustedCA") or {}).get("name")
 
 
@@ -86,7 +71,7 @@ def test_four_runs_create_and_remove(simulator, admin):
 
 def test_keeps_other_keys_and_existing_pointer(simulator):
     sim = simulator
-    _call(sim, "POST", "/api/v1/namespaces/openshift-config/configmaps", {
+    sim.api.create(("", "configmaps"), "openshift-config", {
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "user-cas", "namespace": "openshift-config"},
         "data": {"quay.example.com": CA2.cert_pem}})
     _run(sim, {"registry": "quay.example.com", "ca": CA2.cert_pem, "config_map": "user-cas"})
@@ -141,9 +126,9 @@ def test_operator_propagates_the_ca_to_the_nodes_config_map(simulator):
     sim = simulator
     _run(sim, {"registry": "mirror.example.com:5000", "ca": CA.cert_pem})
     assert sim.wait_idle(30)
-    certs_cm = _call(sim, "GET", "/api/v1/namespaces/openshift-image-registry/configmaps/image-registry-certificates")
+    certs_cm = _cm(sim, "image-registry-certificates", "openshift-image-registry")
     assert certs_cm["data"]["mirror.example.com..5000"] == CA.cert_pem
     _run(sim, {"registry": "mirror.example.com:5000", "state": "absent"})
     assert sim.wait_idle(30)
-    certs_cm = _call(sim, "GET", "/api/v1/namespaces/openshift-image-registry/configmaps/image-registry-certificates")
+    certs_cm = _cm(sim, "image-registry-certificates", "openshift-image-registry")
     assert "mirror.example.com..5000" not in (certs_cm.get("data") or {})
