@@ -51,10 +51,10 @@ def test_site_playbook_through_ansible_runner(simulator, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     extravars = {
-        "registry_install_wait_timeout": 120,
-        "registry_secure_access": [{"role": "registry-viewer", "groups": ["developers"]}],
-        "registry_secure_metrics_enabled": True,
-        "registry_secure_metrics_service_accounts": ["openshift-monitoring/prometheus-k8s"],
+        "install_wait_timeout": 120,
+        "secure_access": [{"role": "registry-viewer", "groups": ["developers"]}],
+        "secure_metrics_enabled": True,
+        "secure_metrics_service_accounts": ["openshift-monitoring/prometheus-k8s"],
     }
     pdd = _private_data_dir(tmp_path, simulator.kubeconfig, extravars)
 

@@ -29,7 +29,7 @@ def test_import_images_four_runs(simulator, sim_admin, registry_factory, oci_ima
     reg = registry_factory("upstream")
     digest_v1 = reg.push(oci_images["v1"], "team/app:v1")
     reg.push(oci_images["v1"], "team/app:latest")
-    # The cluster must trust the upstream registry's CA (what the secure role's registry_secure_cluster_trust does).
+    # The cluster must trust the upstream registry's CA (what the secure role's secure_cluster_trust does).
     trust = run_module("registry_ca_trust", {"kubeconfig": simulator.kubeconfig, "side": "cluster",
                                              "registry": reg.host, "ca_path": reg.ca_file})
     assert not trust.get("failed"), trust

@@ -31,28 +31,28 @@ def _play(role: str, tasks_from: str | None = None) -> str:
 
 CASES = [
     # (role, tasks_from, extra vars, text expected in the failure)
-    ("install", None, {"registry_install_replicas": "many"},
-     "registry_install_replicas"),
-    ("install", None, {"registry_install_management_state": "Enabled"},
-     "registry_install_management_state must be one of: Managed, Removed, Unmanaged"),
-    ("install", None, {"registry_install_infra_nodes": "sometimes"},
-     "registry_install_infra_nodes"),
-    ("storage", None, {"registry_storage_backend": "nfs"},
-     "registry_storage_backend must be one of"),
-    ("storage", None, {"registry_storage_pvc_create": "maybe"},
-     "registry_storage_pvc_create"),
-    ("storage", None, {"registry_storage_s3": "my-bucket"},
-     "registry_storage_s3"),
-    ("secure", None, {"registry_secure_metrics_enabled": "perhaps"},
-     "registry_secure_metrics_enabled"),
-    ("secure", None, {"registry_secure_cert_validity_days": "a year"},
-     "registry_secure_cert_validity_days"),
-    ("expose", None, {"registry_expose_wait_timeout": "soon"},
-     "registry_expose_wait_timeout"),
-    ("expose", None, {"registry_expose_login_tool": "docker"},
-     "registry_expose_login_tool must be one of: skopeo, podman"),
-    ("expose", "trust_host", {"registry_expose_trust_stores": ["keychain"]},
-     "registry_expose_trust_stores"),
+    ("install", None, {"install_replicas": "many"},
+     "install_replicas"),
+    ("install", None, {"install_management_state": "Enabled"},
+     "install_management_state must be one of: Managed, Removed, Unmanaged"),
+    ("install", None, {"install_infra_nodes": "sometimes"},
+     "install_infra_nodes"),
+    ("storage", None, {"storage_backend": "nfs"},
+     "storage_backend must be one of"),
+    ("storage", None, {"storage_pvc_create": "maybe"},
+     "storage_pvc_create"),
+    ("storage", None, {"storage_s3": "my-bucket"},
+     "storage_s3"),
+    ("secure", None, {"secure_metrics_enabled": "perhaps"},
+     "secure_metrics_enabled"),
+    ("secure", None, {"secure_cert_validity_days": "a year"},
+     "secure_cert_validity_days"),
+    ("expose", None, {"expose_wait_timeout": "soon"},
+     "expose_wait_timeout"),
+    ("expose", None, {"expose_login_tool": "docker"},
+     "expose_login_tool must be one of: skopeo, podman"),
+    ("expose", "trust_host", {"expose_trust_stores": ["keychain"]},
+     "expose_trust_stores"),
 ]
 
 
@@ -71,19 +71,19 @@ def test_wrong_type_is_rejected_before_any_request(simulator, sim_admin, role, t
 
 
 PREFLIGHT = [
-    ("storage", {"registry_storage_backend": "empty_dir"}, "Refusing emptyDir storage"),
-    ("storage", {"registry_storage_backend": "block", "registry_storage_replicas": 2},
+    ("storage", {"storage_backend": "empty_dir"}, "Refusing emptyDir storage"),
+    ("storage", {"storage_backend": "block", "storage_replicas": 2},
      "only one pod can mount the claim"),
-    ("storage", {"registry_storage_backend": "s3", "registry_storage_s3": {"bucket": "b", "secret_key": "x"}},
-     "move ['secret_key'] into registry_storage_credentials"),
-    ("storage", {"registry_storage_backend": "pvc", "registry_storage_credentials": {"access_key": "x"}},
+    ("storage", {"storage_backend": "s3", "storage_s3": {"bucket": "b", "secret_key": "x"}},
+     "move ['secret_key'] into storage_credentials"),
+    ("storage", {"storage_backend": "pvc", "storage_credentials": {"access_key": "x"}},
      "the pvc backend takes only"),
-    ("install", {"registry_install_platform": "mainframe"}, "is not a platform this role knows"),
-    ("secure", {"registry_secure_route_certificates": [{"name": "public", "hostnames": ["r.example.com"]}]},
-     "set registry_secure_ca_cert_path and registry_secure_ca_key_path"),
-    ("expose", {"registry_expose_routes": [{"name": "default-route", "hostname": "r.example.com"}]},
+    ("install", {"install_platform": "mainframe"}, "is not a platform this role knows"),
+    ("secure", {"secure_route_certificates": [{"name": "public", "hostnames": ["r.example.com"]}]},
+     "set secure_ca_cert_path and secure_ca_key_path"),
+    ("expose", {"expose_routes": [{"name": "default-route", "hostname": "r.example.com"}]},
      "default-route (reserved)"),
-    ("expose", {"registry_expose_login_check": True}, "registry_expose_login_check needs"),
+    ("expose", {"expose_login_check": True}, "expose_login_check needs"),
 ]
 
 
@@ -109,7 +109,7 @@ def test_argument_specs_match_defaults(role):
     options = specs["main"]["options"]
     assert set(defaults) == set(options), (sorted(set(defaults) ^ set(options)))
     for name, spec in options.items():
-        assert name.startswith("registry_%s_" % role), name
+        assert name.startswith("%s_" % role), name
         if "default" in spec:
             assert spec["default"] == defaults[name], name
         else:

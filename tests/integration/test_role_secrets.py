@@ -19,9 +19,9 @@ PLAY = """
 def test_s3_credentials_stay_hidden(simulator_factory):
     sim = simulator_factory(platform="aws")
     extra = {
-        "registry_storage_backend": "s3",
-        "registry_storage_s3": {"bucket": "my-registry", "region": "eu-west-1", "encrypt": True},
-        "registry_storage_credentials": {"access_key": ACCESS, "secret_key": SECRET},
+        "storage_backend": "s3",
+        "storage_s3": {"bucket": "my-registry", "region": "eu-west-1", "encrypt": True},
+        "storage_credentials": {"access_key": ACCESS, "secret_key": SECRET},
     }
     first = run_playbook(PLAY, sim=sim, extra_vars=extra, verbosity=2)
     assert first.rc == 0, first.stdout[-4000:]

@@ -19,8 +19,8 @@ from ansible_collections.ocp.registry.tests.lib.playbook import REPO_ROOT, run_p
 SITE = os.path.join(REPO_ROOT, "playbooks", "site.yml")
 TRUST = os.path.join(REPO_ROOT, "playbooks", "trust_hosts.yml")
 ACCESS = {
-    "registry_install_wait_timeout": 120,
-    "registry_secure_access": [{"role": "registry-editor", "users": ["alice"]}],
+    "install_wait_timeout": 120,
+    "secure_access": [{"role": "registry-editor", "users": ["alice"]}],
 }
 
 
@@ -35,7 +35,7 @@ def test_site_four_runs(simulator, sim_admin):
     assert apply.rc == 0, apply.stdout[-4000:]
     assert apply.changed
     state = apply.task("ocp.registry.install : Publish the registry state")["result"]["ansible_facts"]
-    assert state["registry_install_state"]["available"] in (True, "True")
+    assert state["install_state"]["available"] in (True, "True")
 
     sim_admin.reset()
     recheck = run_playbook(SITE, sim=simulator, extra_vars=ACCESS, check=True)
@@ -69,13 +69,13 @@ def test_trust_hosts_real_certs_d(route_registry, tmp_path, tool):
     inventory = tmp_path / "inventory.ini"
     inventory.write_text("[registry_clients]\nlocalhost ansible_connection=local\n")
     extra = {
-        "registry_expose_trust_ca_path": ca_cert,
-        "registry_expose_trust_registries": [login],
-        "registry_expose_trust_stores": ["containers"],
-        "registry_expose_login_check": True,
-        "registry_expose_login_tool": tool,
-        "registry_expose_login_username": reg.user,
-        "registry_expose_login_password": reg.password,
+        "expose_trust_ca_path": ca_cert,
+        "expose_trust_registries": [login],
+        "expose_trust_stores": ["containers"],
+        "expose_login_check": True,
+        "expose_login_tool": tool,
+        "expose_login_username": reg.user,
+        "expose_login_password": reg.password,
     }
     try:
         first = run_playbook(TRUST, extra_vars=extra, inventory=str(inventory))
@@ -128,7 +128,7 @@ def test_install_on_single_node_cluster_runs_one_replica(simulator):
   roles:
     - role: ocp.registry.install
       vars:
-        registry_install_wait_timeout: 120
+        install_wait_timeout: 120
 """
     result = run_playbook(play, sim=simulator)
     assert result.rc == 0, result.stdout[-4000:]

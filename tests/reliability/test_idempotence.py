@@ -188,16 +188,16 @@ def test_info_module_never_changes(info_sim, module, params, check):
 
 # --------------------------------------------------------------------------------------------- roles
 ROLE_CASES = {
-    "install": ("baremetal", {"registry_install_storage_backend": "pvc", "registry_install_wait_timeout": 120,
-                              "registry_install_pruner_keep_tag_revisions": 4}),
-    "storage": ("baremetal", {"registry_storage_backend": "block", "registry_storage_pvc_claim": "registry-block",
-                              "registry_storage_pvc_size": "50Gi", "registry_storage_pvc_storage_class": "thin-csi"}),
-    "secure": ("aws", {"registry_secure_access": [{"role": "registry-viewer", "users": ["alice"]}],
-                       "registry_secure_metrics_enabled": True,
-                       "registry_secure_metrics_service_accounts": ["openshift-monitoring/prometheus-k8s"],
-                       "registry_secure_cluster_trust": [{"registry": "mirror.example.com:5000",
+    "install": ("baremetal", {"install_storage_backend": "pvc", "install_wait_timeout": 120,
+                              "install_pruner_keep_tag_revisions": 4}),
+    "storage": ("baremetal", {"storage_backend": "block", "storage_pvc_claim": "registry-block",
+                              "storage_pvc_size": "50Gi", "storage_pvc_storage_class": "thin-csi"}),
+    "secure": ("aws", {"secure_access": [{"role": "registry-viewer", "users": ["alice"]}],
+                       "secure_metrics_enabled": True,
+                       "secure_metrics_service_accounts": ["openshift-monitoring/prometheus-k8s"],
+                       "secure_cluster_trust": [{"registry": "mirror.example.com:5000",
                                                           "ca": CA.cert_pem}]}),
-    "expose": ("aws", {"registry_expose_default_route": True, "registry_expose_wait_timeout": 60}),
+    "expose": ("aws", {"expose_default_route": True, "expose_wait_timeout": 60}),
 }
 
 ROLE_PLAYBOOK = """
@@ -217,13 +217,13 @@ def test_role_four_runs(simulator_factory, tmp_path, role):
     admin = common.admin(sim)
     extra = dict(extra)
     if role == "secure":
-        extra["registry_secure_cert_dir"] = str(tmp_path / "certs")
+        extra["secure_cert_dir"] = str(tmp_path / "certs")
     counts, mutating = [], []
     third_changed = []
     for check in (True, False, True, False):
         sim.wait_idle(30)
         admin.reset()
-        res = run_playbook(ROLE_PLAYBOOK.format(role=role), sim=sim, extra_vars=extra, check=check, cwd=str(tmp_path))
+        res = run_playbook(ROLE_PLAYBOOK.format(role=role), env=common.PLAYBOOK_ENV, sim=sim, extra_vars=extra, check=check, cwd=str(tmp_path))
         assert res.rc == 0, "%s run %d failed:\n%s\n%s" % (role, len(counts) + 1, res.stdout[-4000:], res.stderr[-2000:])
         counts.append(len(res.changed))
         mutating.append(admin.mutating())
