@@ -50,42 +50,55 @@ def admitted_hosts(route):
     return hosts, rejected
 
 
+def _poll(module, read, done, known=None):
+    """``read()`` until ``done(obj)`` (which may raise), within wait_timeout: fast at first (0.1 s, doubling),
+    then every wait_sleep. ``known`` is an object already read: it stands for the first read.
+    Returns (last object, whether it is done)."""
+    deadline = time.monotonic() + float(module.params["wait_timeout"])
+    sleep_cap = max(0.1, float(module.params["wait_sleep"]))
+    interval = 0.1
+    obj = known
+    while True:
+        if known is None:
+            obj = read()
+        known = None
+        if done(obj):
+            return obj, True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return obj, False
+        time.sleep(min(interval, sleep_cap, left))
+        interval = min(interval * 2, sleep_cap)
+
+
 def _wait_route(module, name, namespace, present, want_host=None, expect=None, known=None):
-    """Poll the Route until it is admitted (present) or gone (absent). Polls fast first, then every wait_sleep.
+    """Poll the Route until it is admitted (present) or gone (absent); fail fast when routers reject it.
 
     ``expect(route)`` must also hold for an operator-made route: the operator applies our change later, and until
     then the old route (still admitted) is all there is to see. ``known`` is the Route as just read (an unchanged
     route): it stands for the first poll."""
-    client = module.client
-    timeout = float(module.params["wait_timeout"])
-    sleep_cap = max(0.1, float(module.params["wait_sleep"]))
-    deadline = time.monotonic() + timeout
-    interval = 0.1
-    route = known
-    while True:
-        if known is None:
-            route = client.get_or_none(R.ROUTE, name, namespace)
-        known = None
-        if not present and route is None:
-            return None
-        if present and route is not None:
-            hosts, rejected = admitted_hosts(route)
-            current = expect is None or expect(route)
-            if hosts and current and (want_host is None or want_host in hosts):
-                return route
-            if rejected and not hosts and current:
-                first = rejected[0]
-                raise RegistryError("Route %s/%s was not admitted by router %s: %s %s" % (
-                    namespace, name, first.get("router"), first.get("reason") or "", first.get("message") or ""),
-                    rejected=rejected)
-        left = deadline - time.monotonic()
-        if left <= 0:
-            what = "admitted" if present else "deleted"
-            raise ApiTimeout("Timed out after %ss waiting for Route %s/%s to be %s" % (timeout, namespace, name, what),
-                             last=_redacted(route),
-                             target="Route %s/%s" % (namespace, name))
-        time.sleep(min(interval, sleep_cap, left))
-        interval = min(interval * 2, sleep_cap)
+    def done(route):
+        if not present:
+            return route is None
+        if route is None:
+            return False
+        hosts, rejected = admitted_hosts(route)
+        current = expect is None or expect(route)
+        if hosts and current and (want_host is None or want_host in hosts):
+            return True
+        if rejected and not hosts and current:
+            first = rejected[0]
+            raise RegistryError("Route %s/%s was not admitted by router %s: %s %s" % (
+                namespace, name, first.get("router"), first.get("reason") or "", first.get("message") or ""),
+                rejected=rejected)
+        return False
+
+    route, ok = _poll(module, lambda: module.client.get_or_none(R.ROUTE, name, namespace), done, known)
+    if ok:
+        return route
+    raise ApiTimeout("Timed out after %ss waiting for Route %s/%s to be %s"
+                     % (module.params["wait_timeout"], namespace, name, "admitted" if present else "deleted"),
+                     last=_redacted(route), target="Route %s/%s" % (namespace, name))
 
 
 def _route_result(route, result):
@@ -110,19 +123,15 @@ def _redacted(route):
 # --- the registry Config ---------------------------------------------------------------------------
 def _live_config(module, required):
     """configs/cluster; when required and missing, wait for the operator to create it (with wait) or fail."""
-    client = module.client
-    live = client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
+    def read():
+        return module.client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
+
+    if required and module.params["wait"] and not module.check_mode:
+        live = _poll(module, read, lambda obj: obj is not None)[0]
+    else:
+        live = read()
     if live is not None or not required:
         return live
-    if module.params["wait"] and not module.check_mode:
-        deadline = time.monotonic() + float(module.params["wait_timeout"])
-        interval = 0.1
-        while live is None and time.monotonic() < deadline:
-            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-            interval = min(interval * 2, max(0.1, float(module.params["wait_sleep"])))
-            live = client.get_or_none(R.REGISTRY_CONFIG, CONFIG_NAME)
-        if live is not None:
-            return live
     raise RegistryError("configs.imageregistry.operator.openshift.io/%s does not exist: is the image registry "
                         "operator installed and running?%s" % (
                             CONFIG_NAME, "" if module.params["wait"] else " Set wait: true to wait for it."))
