@@ -40,17 +40,23 @@ def load_crd_schema(path: str, version: str) -> dict | None:
     return None
 
 
+def require_crds(types, crd_dir: str) -> None:
+    """Refuse to run without the CRD files: a simulator that skipped validation would make tests lie."""
+    missing = sorted({os.path.join(crd_dir, rt.crd) for rt in types if rt.crd
+                      and not os.path.exists(os.path.join(crd_dir, rt.crd))})
+    if missing:
+        raise FileNotFoundError(
+            "the simulator validates CRD-backed kinds against the shared openshift/api CRDs, but these files are "
+            "missing: %s. Put the shared/ folder beside the checkout or set OCP_SIM_CRD_DIR." % ", ".join(missing))
+
+
 def for_type(rt, crd_dir: str) -> "CrdSchema | None":
-    """The schema for a catalog type with a CRD file; None if the file is missing (logged once)."""
+    """The schema for a catalog type with a CRD file (the server checked at start that the file exists)."""
     key = (rt.key, crd_dir)
     if key not in _CACHE:
-        path = os.path.join(crd_dir, rt.crd)
-        if not os.path.exists(path):
-            log.warning("CRD file %s not found; %s are not schema-validated", path, rt.qualified)
-            _CACHE[key] = None
-        else:
-            raw = load_crd_schema(path, rt.version)
-            _CACHE[key] = CrdSchema(raw) if raw is not None else None
+        require_crds([rt], crd_dir)
+        raw = load_crd_schema(os.path.join(crd_dir, rt.crd), rt.version)
+        _CACHE[key] = CrdSchema(raw) if raw is not None else None
     return _CACHE[key]
 
 

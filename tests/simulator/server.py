@@ -18,7 +18,7 @@ from http.server import ThreadingHTTPServer
 
 import yaml
 
-from . import apis, catalog, errors, pki
+from . import apis, catalog, errors, pki, schema
 from . import auth as auth_mod
 from .apiserver import SYSTEM, ApiServer
 from .auth import Authenticator
@@ -148,6 +148,7 @@ class SimulatorServer:
         self.stop()
 
     def start(self) -> "SimulatorServer":
+        schema.require_crds(catalog.RESOURCE_TYPES, self.config.crd_dir)
         os.makedirs(self.state_dir, exist_ok=True)
         if os.path.exists(self.ready_file):
             os.unlink(self.ready_file)
