@@ -248,7 +248,7 @@ def _playbook(tasks, roles_block=None):
 
 def test_playbooks_at_vvv_with_diff(sim, tmp_path):
     """Real ansible-playbook (real no_log), -vvv --diff: all modules twice (secrets change between the runs),
-    then the roles with their secret variables. Everything they print and return is scanned."""
+    then every role (storage, secure and expose with their secret variables). Everything they print and return is scanned."""
     first, second = SecretSet("c"), SecretSet("d")
     outputs = []
     generated = []
@@ -270,6 +270,8 @@ def test_playbooks_at_vvv_with_diff(sim, tmp_path):
 
     cert_dir = tmp_path / "role-certs"
     roles = {"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "install role", "ansible.builtin.include_role": {"name": "ocp.registry.install"},
+         "vars": {"install_wait": False}},
         {"name": "storage role with object storage credentials", "ansible.builtin.include_role": {
             "name": "ocp.registry.storage"}, "vars": {
                 "storage_backend": "s3", "storage_s3": {"bucket": "role-bucket", "region": "us-east-1"},
