@@ -219,7 +219,13 @@ def _check_failure(result, expect):
     assert re.search(expect, msg, re.I), "message does not name the option (%s): %s" % (expect, msg)
 
 
-@pytest.mark.parametrize("item", MODULE_CASES, ids=["%s-%d" % (c["module"], i) for i, c in enumerate(MODULE_CASES)])
+def _ids(cases):
+    """Readable test ids: module, index, and the option the message must name."""
+    return ["%s-%d-%s" % (c["module"], i, re.sub(r"[^a-z0-9_]+", "", c["expect"].split("|")[0].lower()) or "msg")
+            for i, c in enumerate(cases)]
+
+
+@pytest.mark.parametrize("item", MODULE_CASES, ids=_ids(MODULE_CASES))
 def test_module_bad_input(sim, item):
     admin = common.admin(sim)
     sim.wait_idle(30)
@@ -234,7 +240,7 @@ def test_module_bad_input(sim, item):
     assert admin.mutating() == 0, "bad input wrote to the cluster: %s" % admin.counters()["requests"]
 
 
-@pytest.mark.parametrize("item", HOST_CASES, ids=["%s-%d" % (c["module"], i) for i, c in enumerate(HOST_CASES)])
+@pytest.mark.parametrize("item", HOST_CASES, ids=_ids(HOST_CASES))
 def test_host_module_bad_input(tmp_path, item):
     ca_cert, ca_key = CA.write(str(tmp_path / "ca"), "ca")
     unused_cert, other_key = OTHER_CA.write(str(tmp_path / "other"), "other")

@@ -97,6 +97,19 @@ def _ca_trust_host_params(sim, tmp_path):
             "refresh_command": cmd, "os_family": "RedHat"}
 
 
+def _absent(module, present_factory, **absent):
+    """A factory that first makes the object with ``present_factory`` and returns the params removing it."""
+    def factory(sim, tmp_path):
+        params = present_factory(sim, tmp_path)
+        made = common.run(sim, module, params)
+        assert not made.get("failed") and made["changed"], common.describe(made)
+        sim.wait_idle(30)
+        out = dict(params, state="absent")
+        out.update(absent)
+        return out
+    return factory
+
+
 # (id, module, platform or None for host-side modules, params factory)
 MUTATING = [
     ("imagestream", "imagestream", "baremetal", _stream_params),
@@ -115,6 +128,22 @@ MUTATING = [
     ("registry_storage_claim", "registry_storage_claim", "baremetal", _claim_params),
     ("registry_certificate", "registry_certificate", None, _certificate_params),
     ("registry_ca_trust-host", "registry_ca_trust", None, _ca_trust_host_params),
+    # state=absent: the object exists first; check -> remove -> check -> remove
+    ("imagestream-absent", "imagestream", "baremetal", _absent("imagestream", _stream_params, tags=None, labels=None,
+                                                               lookup_local=None)),
+    ("imagestream_tag-absent", "imagestream_tag", "baremetal", _absent("imagestream_tag", _tag_params,
+                                                                       from_image=None, reference=False)),
+    ("image_trigger-absent", "image_trigger", "baremetal", _absent("image_trigger", _trigger_params)),
+    ("registry_route-custom-absent", "registry_route", "aws", _absent("registry_route", _route_custom_params,
+                                                                      certificate=None, key=None,
+                                                                      ca_certificate=None)),
+    ("registry_ca_trust-cluster-absent", "registry_ca_trust", "baremetal",
+     _absent("registry_ca_trust", _ca_trust_cluster_params, ca=None)),
+    ("registry_ca_trust-host-absent", "registry_ca_trust", None, _absent("registry_ca_trust", _ca_trust_host_params,
+                                                                        ca=None)),
+    ("registry_access-absent", "registry_access", "baremetal", _absent("registry_access", _access_params)),
+    ("registry_storage_claim-absent", "registry_storage_claim", "baremetal",
+     _absent("registry_storage_claim", _claim_params)),
 ]
 
 
