@@ -139,8 +139,8 @@ MUTATING = [
                                                                       ca_certificate=None)),
     ("registry_ca_trust-cluster-absent", "registry_ca_trust", "baremetal",
      _absent("registry_ca_trust", _ca_trust_cluster_params, ca=None)),
-    ("registry_ca_trust-host-absent", "registry_ca_trust", None, _absent("registry_ca_trust", _ca_trust_host_params,
-                                                                        ca=None)),
+    ("registry_ca_trust-host-absent", "registry_ca_trust", None,
+     _absent("registry_ca_trust", _ca_trust_host_params, ca=None)),
     ("registry_access-absent", "registry_access", "baremetal", _absent("registry_access", _access_params)),
     ("registry_storage_claim-absent", "registry_storage_claim", "baremetal",
      _absent("registry_storage_claim", _claim_params)),
@@ -224,8 +224,7 @@ ROLE_CASES = {
     "secure": ("aws", {"secure_access": [{"role": "registry-viewer", "users": ["alice"]}],
                        "secure_metrics_enabled": True,
                        "secure_metrics_service_accounts": ["openshift-monitoring/prometheus-k8s"],
-                       "secure_cluster_trust": [{"registry": "mirror.example.com:5000",
-                                                          "ca": CA.cert_pem}]}),
+                       "secure_cluster_trust": [{"registry": "mirror.example.com:5000", "ca": CA.cert_pem}]}),
     "expose": ("aws", {"expose_default_route": True, "expose_wait_timeout": 60}),
 }
 

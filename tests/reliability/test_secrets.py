@@ -275,16 +275,14 @@ def test_playbooks_at_vvv_with_diff(sim, tmp_path):
         {"name": "storage role with object storage credentials", "ansible.builtin.include_role": {
             "name": "ocp.registry.storage"}, "vars": {
                 "storage_backend": "s3", "storage_s3": {"bucket": "role-bucket", "region": "us-east-1"},
-                "storage_credentials": {"access_key": first.role_access_key,
-                                                 "secret_key": first.role_secret_key}}},
+                "storage_credentials": {"access_key": first.role_access_key, "secret_key": first.role_secret_key}}},
         {"name": "secure role generating a route certificate", "ansible.builtin.include_role": {
             "name": "ocp.registry.secure"}, "vars": {
                 "secure_cert_dir": str(cert_dir),
                 "secure_ca_cert_path": CA.write(str(tmp_path / "roleca"), "ca")[0],
                 "secure_ca_key_path": str(tmp_path / "roleca" / "ca.key"),
                 "secure_trust_route_hosts": False,
-                "secure_route_certificates": [{"name": "secure-route",
-                                                        "hostnames": ["secure.apps.example.test"]}]}},
+                "secure_route_certificates": [{"name": "secure-route", "hostnames": ["secure.apps.example.test"]}]}},
         {"name": "expose role with a login password", "ansible.builtin.include_role": {
             "name": "ocp.registry.expose"}, "vars": {
                 "expose_default_route": True, "expose_wait": False,
