@@ -170,7 +170,7 @@ def _qualified_name_errors(field: str, key: Any) -> list[dict]:
     """apimachinery IsQualifiedName: [prefix/]name with a DNS-1123 subdomain prefix."""
     if not isinstance(key, str):
         return [errors.invalid_value(field, key, "must be a string")]
-    prefix, _, name = key.rpartition("/")
+    prefix, _slash, name = key.rpartition("/")
     out = []
     if "/" in key and not prefix:
         out.append(errors.invalid_value(field, key, "prefix part must be non-empty"))
@@ -251,7 +251,7 @@ def _encode_continue(rv: str, key: list) -> str:
 def _decode_continue(token: str) -> list:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        ns, _, name = data["start"].partition("/")
+        ns, _slash, name = data["start"].partition("/")
         return [ns, name]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
@@ -929,6 +929,7 @@ class ApiServer:
             krt = catalog.by_key(key)
             if krt is None:
                 continue
+
             def owned(o: dict) -> bool:
                 refs = (o.get("metadata") or {}).get("ownerReferences") or []
                 return any(isinstance(r, dict) and r.get("uid") == owner_uid for r in refs)

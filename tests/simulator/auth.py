@@ -69,7 +69,7 @@ class Authenticator:
         auth = headers.get("Authorization") or ""
         user: User | None = None
         if auth:
-            scheme, _, cred = auth.partition(" ")
+            scheme, _space, cred = auth.partition(" ")
             if scheme.lower() != "bearer":
                 return None
             user = self.user_for_token(cred.strip())
@@ -156,7 +156,7 @@ class Authenticator:
             raw = base64.b64decode(authorization.split(" ", 1)[1].strip()).decode()
         except (ValueError, UnicodeDecodeError):
             return None
-        name, _, password = raw.partition(":")
+        name, _colon, password = raw.partition(":")
         if name in self.passwords and secrets.compare_digest(self.passwords[name], password):
             return self.users[name]
         return None
@@ -195,9 +195,9 @@ class Authenticator:
         with self._lock:
             entry = self._codes.pop(code, None)
         if entry is None or entry[1] < time.time():
-            return 400, {"error": "invalid_grant", "error_description": "The provided authorization grant is "
-                                                                       "invalid, expired or revoked."}
-        user, _, challenge, method = entry
+            return 400, {"error": "invalid_grant",
+                         "error_description": "The provided authorization grant is invalid, expired or revoked."}
+        user, _expires, challenge, method = entry
         if challenge:
             verifier = (form.get("code_verifier") or [""])[0]
             if method == "S256":

@@ -62,8 +62,9 @@ class ResourceType:
     strategic: bool = True                # accepts application/strategic-merge-patch+json
     field_selectors: tuple = ()           # field-selector paths beyond metadata.name/namespace
     create_on_update: bool = False        # PUT of a missing object creates it (AllowCreateOnUpdate)
-    top_fields: tuple | None = None       # known top-level fields of a Go-typed kind (others are unknown
-                                          # fields: dropped, or 400 with fieldValidation=Strict); None = no check
+    # known top-level fields of a Go-typed kind (others are unknown fields: dropped, or 400 with
+    # fieldValidation=Strict); None = no check
+    top_fields: tuple | None = None
 
     @property
     def key(self) -> tuple:

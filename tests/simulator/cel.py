@@ -319,13 +319,13 @@ def _eval(n, env: dict) -> Any:
                 sub[var] = it
                 results.append((it, _eval(args[1], sub)))
             if name == "all":
-                return all(r for _, r in results)
+                return all(r for _item, r in results)
             if name == "exists":
-                return any(r for _, r in results)
+                return any(r for _item, r in results)
             if name == "exists_one":
-                return sum(1 for _, r in results if r) == 1
+                return sum(1 for _item, r in results if r) == 1
             if name == "map":
-                return [r for _, r in results]
+                return [r for _item, r in results]
             return [it for it, r in results if r]
         vals = [_eval(a, env) for a in args]
         if name == "matches":

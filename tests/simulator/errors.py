@@ -68,8 +68,8 @@ def already_exists(rt, name: str) -> StatusError:
     return StatusError(409, "AlreadyExists", f'{_qualified(rt)} "{name}" already exists', _details(rt, name))
 
 
-def conflict(rt, name: str, why: str = "the object has been modified; please apply your changes to "
-                                      "the latest version and try again") -> StatusError:
+def conflict(rt, name: str,
+             why: str = "the object has been modified; please apply your changes to the latest version and try again") -> StatusError:
     return StatusError(409, "Conflict", f'Operation cannot be fulfilled on {_qualified(rt)} "{name}": {why}',
                        _details(rt, name))
 

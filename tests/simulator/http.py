@@ -645,7 +645,7 @@ class Handler(BaseHTTPRequestHandler):
     def _peer_closed(self) -> bool:
         """A watch client sends nothing, so a readable socket means it closed (or reset) the connection."""
         try:
-            readable, _, _ = select.select([self.request], [], [], 0)
+            readable, _writable, _errored = select.select([self.request], [], [], 0)
         except (OSError, ValueError):
             return True
         return bool(readable)

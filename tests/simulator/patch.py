@@ -143,7 +143,7 @@ def json_patch(doc: Any, ops: Any) -> Any:
             if op == "add":
                 doc = _add(doc, path, raw["value"])
             elif op == "remove":
-                doc, _ = _remove(doc, path)
+                doc, _removed = _remove(doc, path)
             elif op == "replace":
                 tokens = _split_pointer(path)
                 if not tokens:

@@ -85,7 +85,7 @@ SUPPORTED = {("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Namespace"), ("v1", 
 
 def _map_entry(buf: bytes) -> tuple[str, bytes]:
     k, v = "", b""
-    for num, _, val in fields(buf):
+    for num, _wire_type, val in fields(buf):
         if num == 1:
             k = val.decode()
         elif num == 2:
@@ -128,9 +128,9 @@ def decode(body: bytes) -> dict:
         raise Unsupported("missing k8s protobuf magic")
     api_version = kind = ""
     raw = b""
-    for num, _, val in fields(body[len(MAGIC):]):
+    for num, _wire_type, val in fields(body[len(MAGIC):]):
         if num == 1:
-            for n2, _, v2 in fields(val):
+            for n2, _wire_type2, v2 in fields(val):
                 if n2 == 1:
                     api_version = v2.decode()
                 elif n2 == 2:

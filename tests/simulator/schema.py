@@ -126,8 +126,8 @@ class CrdSchema:
                     pv = self._prune(v, props[k], _join(path, k))
                 elif isinstance(addl, dict):
                     pv = self._prune(v, addl, f"{path}[{k}]")
-                elif addl is True or s.get("x-kubernetes-preserve-unknown-fields") or (props is None and addl is None
-                                                                                         and s.get("type") != "object"):
+                elif addl is True or s.get("x-kubernetes-preserve-unknown-fields") or (
+                        props is None and addl is None and s.get("type") != "object"):
                     pv = v
                 elif props is None and addl is None:
                     pv = v if s.get("x-kubernetes-preserve-unknown-fields") else _MISSING
@@ -250,8 +250,7 @@ class CrdSchema:
             except ValueError:
                 causes.append(errors.invalid_value(path, value, f"{path} in body must be of type byte: "
                                                                 f"{errors._fmt(value)}"))
-        elif fmt == "date-time" and not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$",
-                                                   value):
+        elif fmt == "date-time" and not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", value):
             causes.append(errors.invalid_value(path, value, f"{path} in body must be of type date-time: "
                                                             f"{errors._fmt(value)}"))
 

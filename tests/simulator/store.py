@@ -41,7 +41,7 @@ class Store:
     def list(self, key: tuple, namespace: str | None = None) -> list[dict]:
         with self.lock:
             objs = self._objs.get(tuple(key), {})
-            items = [o for (ns, _), o in sorted(objs.items()) if namespace is None or ns == namespace]
+            items = [o for (ns, _name), o in sorted(objs.items()) if namespace is None or ns == namespace]
             return copy.deepcopy(items)
 
     def find(self, key: tuple, predicate, namespace: str | None = None) -> list[dict]:
@@ -49,7 +49,7 @@ class Store:
         the predicate sees the stored objects (read-only) so nothing else is copied."""
         with self.lock:
             objs = self._objs.get(tuple(key), {})
-            hits = [o for (ns, _), o in sorted(objs.items())
+            hits = [o for (ns, _name), o in sorted(objs.items())
                     if (namespace is None or ns == namespace) and predicate(o)]
             return copy.deepcopy(hits)
 
@@ -83,7 +83,7 @@ class Store:
         with self.lock:
             self._objs.clear()
             for k, items in data.get("objects", {}).items():
-                g, _, p = k.rpartition("/")
+                g, _slash, p = k.rpartition("/")
                 for obj in items:
                     self.put((g, p), obj)
             self._rv = max(self._rv, int(data.get("resourceVersion", 0)))

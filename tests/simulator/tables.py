@@ -122,8 +122,8 @@ BUILTIN: dict[tuple, tuple[list, Callable[[dict], list]]] = {
     ("", "nodes"): ([_col("Status"), _col("Roles"), _col("Version")], _node),
     ("", "secrets"): ([_col("Type"), _col("Data", "integer")],
                       lambda o: [o.get("type", "Opaque"), len(o.get("data") or {})]),
-    ("", "configmaps"): ([_col("Data", "integer")], lambda o: [len(o.get("data") or {}) +
-                                                              len(o.get("binaryData") or {})]),
+    ("", "configmaps"): ([_col("Data", "integer")],
+                         lambda o: [len(o.get("data") or {}) + len(o.get("binaryData") or {})]),
     ("", "services"): ([_col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)")], _service),
     ("", "persistentvolumeclaims"): ([_col("Status"), _col("Volume"), _col("Capacity"), _col("Access Modes"),
                                       _col("StorageClass")], _pvc),
@@ -140,8 +140,8 @@ BUILTIN: dict[tuple, tuple[list, Callable[[dict], list]]] = {
                               lambda o: [(o.get("spec") or {}).get("replicas", 1),
                                          (o.get("status") or {}).get("replicas", 0),
                                          (o.get("status") or {}).get("readyReplicas", 0)]),
-    ("apps", "statefulsets"): ([_col("Ready")], lambda o: [f"{(o.get('status') or {}).get('readyReplicas', 0)}/"
-                                                          f"{(o.get('spec') or {}).get('replicas', 1)}"]),
+    ("apps", "statefulsets"): ([_col("Ready")],
+                               lambda o: [f"{(o.get('status') or {}).get('readyReplicas', 0)}/{(o.get('spec') or {}).get('replicas', 1)}"]),
     ("batch", "cronjobs"): ([_col("Schedule"), _col("Suspend"), _col("Active", "integer")],
                             lambda o: [(o.get("spec") or {}).get("schedule", ""),
                                        str(bool((o.get("spec") or {}).get("suspend"))),

@@ -145,7 +145,7 @@ class ControllerManager:
         """Next due item, or None after waiting; called with the condition held."""
         now = time.monotonic()
         while self._heap:
-            due, _, idx, key = self._heap[0]
+            due, _seq, idx, key = self._heap[0]
             if self._pending.get((idx, key)) != due:
                 heapq.heappop(self._heap)      # superseded by an earlier entry for the same key
                 continue

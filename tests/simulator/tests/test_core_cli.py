@@ -73,10 +73,10 @@ def test_cli_serve_files_sigterm_and_state_file(tmp_path):
         assert info.current == "admin" and info.contexts["restricted"]["user"] == "developer"
         assert (state_dir / "ready").read_text().strip() == info.url
         raw = Raw(info)
-        code, _, infra = raw.request("GET", "/apis/config.openshift.io/v1/infrastructures/cluster")
+        code, _headers, infra = raw.request("GET", "/apis/config.openshift.io/v1/infrastructures/cluster")
         assert code == 200 and infra["status"]["platformStatus"] == {"type": "AWS", "aws": {"region": "us-east-1"}}
-        code, _, created = raw.request("POST", CM, {"apiVersion": "v1", "kind": "ConfigMap",
-                                                    "metadata": {"name": "kept"}, "data": {"a": "1"}})
+        code, _headers, created = raw.request("POST", CM, {"apiVersion": "v1", "kind": "ConfigMap",
+                                                           "metadata": {"name": "kept"}, "data": {"a": "1"}})
         assert code == 201
         raw.close()
     finally:
@@ -91,20 +91,20 @@ def test_cli_serve_files_sigterm_and_state_file(tmp_path):
     try:
         info2 = _Started(str(state_dir))
         raw = Raw(info2)
-        code, _, got = raw.request("GET", f"{CM}/kept")
+        code, _headers, got = raw.request("GET", f"{CM}/kept")
         assert code == 200 and got["metadata"]["uid"] == created["metadata"]["uid"]
         assert int(got["metadata"]["resourceVersion"]) == int(created["metadata"]["resourceVersion"])
-        code, _, newer = raw.request("POST", CM, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "n"}})
+        code, _headers, newer = raw.request("POST", CM, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "n"}})
         assert int(newer["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
         raw.close()
     finally:
-        rc, _, err = _stop(proc, signal.SIGINT)
+        rc, _out, err = _stop(proc, signal.SIGINT)
     assert rc == 0, err
 
 
 def test_cli_rejects_unknown_platform(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tests.simulator", "serve", "--state-dir", str(tmp_path),
-                           "--platform", "mainframe"], cwd=REPO, capture_output=True, text=True, timeout=60)
+                           "--platform", "mainframe"], cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2 and "mainframe" in proc.stderr
 
 

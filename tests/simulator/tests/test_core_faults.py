@@ -38,6 +38,7 @@ def test_counters_by_verb_resource_code_and_dry_run(sim, admin):
     r.request("DELETE", f"{CM}/a")
     r.request("GET", "/apis/apps/v1")
     snap = admin.counters()
+
     def count(**m):
         return sum(x["count"] for x in snap["requests"] if all(x[k] == v for k, v in m.items()))
     assert count(verb="create", resource="configmaps", code=201, dry_run=False) == 1
@@ -57,9 +58,9 @@ def test_counters_by_verb_resource_code_and_dry_run(sim, admin):
 
 def test_admin_endpoint_requires_admin(sim):
     dev = Raw(sim, token=sim.developer_token)
-    code, _, st = dev.request("GET", "/simulator/counters")
+    code, _headers, st = dev.request("GET", "/simulator/counters")
     assert code == 403 and st["reason"] == "Forbidden"
-    code, _, _ = Raw(sim, token=None).request("GET", "/simulator/counters")
+    code, _headers, _body = Raw(sim, token=None).request("GET", "/simulator/counters")
     assert code == 401
 
 
@@ -83,7 +84,7 @@ def test_fault_after_and_method_filter(sim, admin):
     patch = ({"data": {"k": "1"}}, "application/merge-patch+json")
     assert r.request("PATCH", f"{CM}/y", *patch)[0] == 200          # skipped by after=1
     assert r.request("GET", f"{CM}/y")[0] == 200                   # other method: no match
-    code, _, st = r.request("PATCH", f"{CM}/y", *patch)
+    code, _headers, st = r.request("PATCH", f"{CM}/y", *patch)
     assert code == 503 and st["kind"] == "Status" and st["reason"] == "ServiceUnavailable"
     assert st["message"] == "the server is currently unable to handle the request"
     assert r.request("PATCH", f"{CM}/y", *patch)[0] == 503
@@ -111,12 +112,12 @@ def test_fault_latency_is_applied_and_counted(sim, admin):
 
 def test_fault_bump_makes_the_write_conflict(sim, admin):
     r = Raw(sim)
-    _, _, obj = r.request("POST", CM, _cm("z"))
+    _status, _headers, obj = r.request("POST", CM, _cm("z"))
     admin.add_fault(method="PUT", path="/configmaps/z$", bump=True, times=1)
     obj["data"] = {"k": "mine"}
-    code, _, st = r.request("PUT", f"{CM}/z", obj)
+    code, _headers, st = r.request("PUT", f"{CM}/z", obj)
     assert code == 409 and st["reason"] == "Conflict"
-    _, _, live = r.request("GET", f"{CM}/z")
+    _status, _headers, live = r.request("GET", f"{CM}/z")
     assert live["data"] == {"k": "v"}
     assert live["metadata"]["annotations"]["simulator.ocp.registry/bump"] == "1"
     live["data"] = {"k": "mine"}

@@ -314,7 +314,7 @@ def test_controller_errors_are_recorded_and_retried():
     try:
         api.create(("", "namespaces"), None, {"metadata": {"name": "x"}})
         done = threading.Event()
-        for _ in range(300):
+        for _attempt in range(300):
             if len(runs) >= 2:
                 done.set()
                 break
