@@ -199,11 +199,11 @@ def _prune_status_tags(stream: dict) -> None:
             if t.get("items") or t.get("conditions"):
                 by_tag[t.get("tag") or ""] = t
         status["tags"] = [by_tag[k] for k in sorted(by_tag)]   # a map on the server: sorted, unique
-    if "tags" in status and not status["tags"]:
-        status.pop("tags")      # omitempty
         for t in status["tags"]:
             if not t.get("items"):
                 t["items"] = None   # v1 TagEventList.items has no omitempty: a conditions-only tag shows null
+    if "tags" in status and not status["tags"]:
+        status.pop("tags")      # omitempty
 
 
 def split_stream_tag(name: str) -> tuple[str, str] | None:
