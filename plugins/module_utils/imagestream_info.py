@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
+from ansible_collections.ocp.registry.plugins.module_utils import labels
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import Forbidden, InputError, NotFound
@@ -126,6 +127,9 @@ def run(module) -> dict:
         if not namespace:
             raise InputError("namespace: required with name (the kubeconfig context has no namespace)",
                              option="namespace")
+    selectors = [str(text) for text in params.get("label_selectors") or [] if str(text).strip()]
+    for index, text in enumerate(selectors):
+        labels.validate_selector(text, "label_selectors[%d]" % index if len(selectors) > 1 else "label_selectors")
     client = module.client
     if params.get("name"):
         try:
@@ -133,7 +137,7 @@ def run(module) -> dict:
         except NotFound:
             streams = []
     else:
-        selector = ",".join(params.get("label_selectors") or []) or None
+        selector = ",".join(selectors) or None
         streams = client.list(R.IMAGESTREAM, namespace=namespace, label_selector=selector)
     sizes: Optional[Dict[str, Optional[Dict[str, int]]]] = None
     warnings = []

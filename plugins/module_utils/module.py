@@ -14,6 +14,7 @@ import traceback
 from typing import Any, Callable
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.ocp.registry.plugins.module_utils.args_common import AUTH_ARG_SPEC, auth_arg_spec
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, RegistryError
@@ -48,6 +49,53 @@ def wait_for(predicate: Callable[[], Any], timeout: float, sleep: float, what: s
         sleeper(min(max(0.0, float(sleep)), remaining))
 
 
+def _as_dict(value: Any) -> Any:
+    """``value`` as ansible-core would turn it into a dict, or None when it cannot."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            return check_type_dict(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _dict_shape_problem(spec: dict, params: Any, prefix: str) -> str | None:
+    """The first option with suboptions whose value is not a dict (or a list of dicts), as a message."""
+    if not isinstance(params, dict):
+        return None
+    for name, opts in spec.items():
+        sub_spec = opts.get("options")
+        wanted = opts.get("type")
+        if sub_spec is None or not (wanted == "dict" or (wanted == "list" and opts.get("elements") == "dict")):
+            continue
+        key = next((k for k in [name] + list(opts.get("aliases") or []) if params.get(k) is not None), None)
+        if key is None:
+            continue
+        value = params[key]
+        option = prefix + name
+        if wanted == "dict":
+            mapping = _as_dict(value)
+            if mapping is None:
+                return ("%s: expected a dictionary of suboptions (%s), got a value of type %s"
+                        % (option, ", ".join(sorted(sub_spec)), type(value).__name__))
+            problem = _dict_shape_problem(sub_spec, mapping, option + ".")
+            if problem:
+                return problem
+            continue
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            mapping = _as_dict(item)
+            if mapping is None:
+                return ("%s: expected a list of dictionaries (each with suboptions such as %s), but item %d is of type %s"
+                        % (option, ", ".join(list(sub_spec)[:6]), index, type(item).__name__))
+            problem = _dict_shape_problem(sub_spec, mapping, "%s[%d]." % (option, index))
+            if problem:
+                return problem
+    return None
+
+
 class RegistryModule(AnsibleModule):
     """AnsibleModule for this collection.
 
@@ -69,6 +117,16 @@ class RegistryModule(AnsibleModule):
         self._conn_config = None
         self._client_timeout = client_timeout
         super().__init__(argument_spec=spec, **kwargs)
+
+    def _set_internal_properties(self) -> None:
+        # Runs inside AnsibleModule.__init__ before the argspec check. A string where a dict (or a list of dicts)
+        # with suboptions belongs makes ansible-core fail with a bare "dictionary requested, could not parse
+        # JSON or key=value" that names no option; name it here instead.
+        super()._set_internal_properties()
+        problem = _dict_shape_problem(self.argument_spec, self.params, "")
+        if problem:
+            # no invocation: the no_log values are not known yet
+            self.fail_json(msg=problem, invocation={"module_args": {}})
 
     def _log_invocation(self) -> None:
         # Runs inside AnsibleModule.__init__ before anything is logged or returned: hide the secrets of an

@@ -109,7 +109,8 @@ def effective(params: dict, live: dict | None) -> tuple:
 
 
 def validate_against_cluster(client: Any, params: dict, live: dict) -> None:
-    """Checks that need the live Config (effective values) and, when a claim is involved, one PVC GET."""
+    """Checks that need the live Config (effective values); when a claim is involved, one PVC GET, and when
+    s3.trusted_ca changes, one ConfigMap GET."""
     replicas, rollout = effective(params, live)
     wanted = params.get("storage")
     live_storage = ((live or {}).get("spec") or {}).get("storage")
@@ -123,6 +124,7 @@ def validate_against_cluster(client: Any, params: dict, live: dict) -> None:
     claim = storage.claim_to_check(wanted, live_storage, given)
     if claim:
         storage.check_claim(client, claim, replicas, rollout)
+    storage.check_trusted_ca(client, wanted, live_storage)
 
 
 def desired_config(params: dict):

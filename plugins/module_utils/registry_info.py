@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import ssl
 from typing import Any
 
 from ansible_collections.ocp.registry.plugins.module_utils import conditions, resources
-from ansible_collections.ocp.registry.plugins.module_utils.errors import NotFound
+from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, NotFound
 from ansible_collections.ocp.registry.plugins.module_utils.redact import redact_paths
 from ansible_collections.ocp.registry.plugins.module_utils.registry_config import CONFIG_SECRET_PATHS
 from ansible_collections.ocp.registry.plugins.module_utils.storage import NAMESPACE
@@ -137,6 +138,8 @@ def _ssl_context(validate_certs: bool, ca_path: str | None) -> ssl.SSLContext:
 def _split(host: str) -> tuple:
     if host.startswith("["):
         end = host.find("]")
+        if end < 0:
+            raise ValueError(host)
         name, rest = host[1:end], host[end + 1:]
         return name, int(rest[1:]) if rest.startswith(":") else 443
     if host.count(":") == 1:
@@ -187,8 +190,37 @@ def probe_v2(host: str, token: str | None, validate_certs: bool = True, ca_path:
     return out
 
 
+def validate(params: dict) -> None:
+    """The probe options, checked before any request."""
+    if not params.get("check"):
+        return
+    timeout = params.get("check_timeout")
+    if timeout is not None and timeout <= 0:
+        raise InputError("check_timeout: must be a positive number of seconds, got %r" % timeout,
+                         option="check_timeout")
+    for host in params.get("check_hosts") or []:
+        try:
+            name, port = _split(str(host))
+        except ValueError:
+            name, port = "", 0
+        if not name or "/" in name or any(char.isspace() for char in name) or not 0 < port < 65536:
+            raise InputError("check_hosts: %r is not a host or host:port (for example registry.example.com or "
+                             "registry.example.com:8443; no scheme or path)" % host, option="check_hosts")
+    ca_path = params.get("check_ca_path")
+    if ca_path and params.get("check_validate_certs", True):
+        if not os.path.isfile(ca_path):
+            raise InputError("check_ca_path: %s does not exist or is not a file; give the PEM file of the CA that "
+                             "signed the route certificates" % ca_path, option="check_ca_path")
+        try:
+            ssl.create_default_context(cafile=ca_path)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise InputError("check_ca_path: %s is not a readable PEM CA certificate file (%s)" % (ca_path, exc),
+                             option="check_ca_path") from None
+
+
 def registry_info(module: Any) -> dict:
     params = module.params
+    validate(params)
     info = gather(module.client)
     result = {"changed": False}
     result.update(info)

@@ -39,6 +39,8 @@ __all__ = [
 NAMESPACE = "openshift-image-registry"
 USER_SECRET = "image-registry-private-configuration-user"
 DEFAULT_CLAIM = "image-registry-storage"
+TRUSTED_CA_NAMESPACE = "openshift-config"  # where s3.trustedCA config maps live
+TRUSTED_CA_KEY = "ca-bundle.crt"
 
 _DNS_SUBDOMAIN = re.compile(r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LOWER_DASHED = re.compile(r"^[0-9a-z]+(-[0-9a-z]+)*$")
@@ -357,6 +359,27 @@ def check_claim(client: Any, claim: str, replicas: int | None, rollout: str | No
             "rollout_strategy: Recreate (it would be %s)" % (NAMESPACE, claim, rollout or "RollingUpdate (default)"),
             option="rollout_strategy")
     return pvc
+
+
+def check_trusted_ca(client: Any, storage: dict | None, live_storage: dict | None) -> None:
+    """A new ``s3.trusted_ca`` must name a ConfigMap in openshift-config with a ``ca-bundle.crt`` key; one GET,
+    and only when the name differs from the live one (a no-op run stays one GET of the Config)."""
+    wanted = ((storage or {}).get("s3") or {}).get("trusted_ca")
+    live = ((((live_storage or {}).get("s3") or {}).get("trustedCA")) or {}).get("name")
+    if not wanted or wanted == live:
+        return
+    option = "storage.s3.trusted_ca"
+    try:
+        cm = client.get(resources.CONFIGMAP, wanted, namespace=TRUSTED_CA_NAMESPACE)
+    except NotFound:
+        raise InputError(
+            "%s: ConfigMap %s/%s does not exist; create it with the endpoint's CA bundle under the key %s first"
+            % (option, TRUSTED_CA_NAMESPACE, wanted, TRUSTED_CA_KEY), option=option) from None
+    if TRUSTED_CA_KEY not in (cm.get("data") or {}):
+        raise InputError(
+            "%s: ConfigMap %s/%s has no %s key (keys: %s); put the endpoint's CA bundle under %s"
+            % (option, TRUSTED_CA_NAMESPACE, wanted, TRUSTED_CA_KEY, sorted(cm.get("data") or {}) or "none",
+               TRUSTED_CA_KEY), option=option)
 
 
 def _b64(value: str) -> str:

@@ -18,7 +18,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from ansible_collections.ocp.registry.plugins.module_utils import resources
+from ansible_collections.ocp.registry.plugins.module_utils import labels, resources
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
 
 __all__ = ["DEFAULT_NAME", "DEFAULT_NAMESPACE", "DEFAULT_SIZE", "parse_quantity", "desired_claim", "summarize", "run"]
@@ -34,24 +34,17 @@ _SUFFIXES = {
 }
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _check_metadata_map(values: Any, option: str, check_values: bool) -> None:
     """Label or annotation keys ([prefix/]name) and, for labels, values, as Kubernetes validates them."""
     for key, value in (values or {}).items():
-        key = str(key)
-        prefix, _sep, name = key.rpartition("/")
-        if (prefix and (len(prefix) > 253 or not _NAME.match(prefix))) or len(name) > 63 \
-                or not _LABEL_NAME.match(name):
-            raise InputError("%s: %r is not a valid key ([prefix/]name: up to 63 letters, digits, '-', '_' or '.', "
-                             "starting and ending with a letter or digit)" % (option, key), option=option)
-        if check_values and value is not None:
-            text = str(value)
-            if text and (len(text) > 63 or not _LABEL_NAME.match(text)):
-                raise InputError("%s: the value %r of %r is not a valid label value (up to 63 letters, digits, "
-                                 "'-', '_' or '.', starting and ending with a letter or digit)" % (option, text, key),
-                                 option=option)
+        problem = labels.key_problem(str(key))
+        if not problem and check_values and value is not None:
+            problem = labels.value_problem(str(value))
+        if problem:
+            raise InputError("%s: %s" % (option, problem), option=option)
 
 
 def parse_quantity(value: Any, *, option: str = "size") -> int:
@@ -75,6 +68,10 @@ def validate(params: dict) -> None:
     if not _NAME.match(params["name"]) or len(params["name"]) > 253:
         raise InputError("name: %r is not a valid PersistentVolumeClaim name (lower case DNS subdomain)"
                          % params["name"], option="name")
+    namespace = params.get("namespace")
+    if not isinstance(namespace, str) or len(namespace) > 63 or not _DNS_LABEL.match(namespace):
+        raise InputError("namespace: %r is not a valid namespace name (lower case letters, digits and '-', at most 63 "
+                         "characters, starting and ending with a letter or digit)" % namespace, option="namespace")
     if params["state"] == "present":
         parse_quantity(params["size"])
         _check_metadata_map(params.get("labels"), "labels", True)

@@ -183,7 +183,11 @@ options:
             description: Multipart upload chunk size in MiB, 5 to 5120.
             type: int
           trusted_ca:
-            description: Name of a ConfigMap in C(openshift-config) with the CA bundle of the endpoint.
+            description:
+              - Name of a ConfigMap in C(openshift-config) with the CA bundle of the endpoint under the key
+                C(ca-bundle.crt).
+              - A new name is checked before anything is written; the task fails when the ConfigMap or the key is
+                missing.
             type: str
             aliases: [trust]
           cloud_front:

@@ -21,7 +21,6 @@ author:
   - ocp.registry maintainers (@ocp-collections)
 extends_documentation_fragment:
   - ocp.registry.auth
-  - ocp.registry.attributes
   - ocp.registry.attributes.INFO_MODULE
 options: {}
 seealso:

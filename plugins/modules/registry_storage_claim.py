@@ -24,13 +24,6 @@ author:
 extends_documentation_fragment:
   - ocp.registry.auth
   - ocp.registry.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   name:
     description: Name of the claim.

@@ -196,3 +196,33 @@ def test_wait_for_timeout_carries_last_state():
     assert info.value.last == state
     assert info.value.conditions == state["status"]["conditions"]
     assert info.value.to_fail_kwargs()["last_state"] == state
+
+
+SHAPED_SPEC = {
+    "tags": {"type": "list", "elements": "dict", "options": {"name": {"type": "str"}, "from": {"type": "str"}}},
+    "secret": {"type": "dict", "options": {"name": {"type": "str"}, "password": {"type": "str", "no_log": True}}},
+    "items": {"type": "list", "elements": "dict", "aliases": ["entries"],
+              "options": {"name": {"type": "str"},
+                          "tags": {"type": "list", "elements": "dict", "options": {"name": {"type": "str"}}}}},
+}
+
+
+@pytest.mark.parametrize("args,expected", [
+    ({"tags": "v1"}, "tags: expected a list of dictionaries (each with suboptions such as name, from), but item 0 is of type str"),
+    ({"tags": [{"name": "a"}, 3]}, "tags: expected a list of dictionaries"),
+    ({"secret": "hunter2"}, "secret: expected a dictionary of suboptions (name, password), got a value of type str"),
+    ({"entries": [{"name": "x", "tags": ["v1"]}]}, "items[0].tags: expected a list of dictionaries"),
+])
+def test_string_where_suboptions_belong_names_the_option(args, expected):
+    result = run_result(dict(args), lambda m: {}, argument_spec=SHAPED_SPEC, auth=False)
+    assert result["failed"] is True
+    assert expected in result["msg"]
+    assert "hunter2" not in json.dumps(result)
+
+
+def test_key_value_strings_for_suboptions_still_work():
+    result = run_result({"tags": ["name=v1"], "secret": "name=s password=p"},
+                        lambda m: {"tags": m.params["tags"], "secret": m.params["secret"]["name"]},
+                        argument_spec=SHAPED_SPEC, auth=False)
+    assert not result.get("failed"), result
+    assert result["tags"] == [{"name": "v1", "from": None}] and result["secret"] == "s"

@@ -97,3 +97,26 @@ def test_probe_connection_refused():
 
 def test_probe_bad_host():
     assert ri.probe_v2("host:notaport", None)["error"] == "invalid host 'host:notaport'"
+
+
+@pytest.mark.parametrize("params,option", [
+    ({"check": True, "check_ca_path": "/nonexistent/ca.pem"}, "check_ca_path"),
+    ({"check": True, "check_ca_path": "@NOT_PEM"}, "check_ca_path"),
+    ({"check": True, "check_timeout": 0}, "check_timeout"),
+    ({"check": True, "check_hosts": ["https://r.example.com/v2"]}, "check_hosts"),
+    ({"check": True, "check_hosts": ["r.example.com:http"]}, "check_hosts"),
+    ({"check": True, "check_hosts": ["[::1"]}, "check_hosts"),
+])
+def test_validate_rejects_bad_probe_options(tmp_path, params, option):
+    bad = tmp_path / "not.pem"
+    bad.write_text("not a certificate\n")
+    params = {k: (str(bad) if v == "@NOT_PEM" else v) for k, v in params.items()}
+    with pytest.raises(ri.InputError) as err:
+        ri.validate(params)
+    assert err.value.option == option and err.value.msg.startswith(option + ": ")
+
+
+def test_validate_ignores_probe_options_without_check():
+    ri.validate({"check": False, "check_ca_path": "/nonexistent/ca.pem", "check_timeout": 0})
+    ri.validate({"check": True, "check_hosts": ["r.example.com", "r.example.com:8443", "[::1]:5000"],
+                 "check_timeout": 5, "check_ca_path": None})

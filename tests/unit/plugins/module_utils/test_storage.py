@@ -228,3 +228,42 @@ CLAIM_TO_CHECK = [
 @pytest.mark.parametrize("label,options,live,given,expected", CLAIM_TO_CHECK, ids=[c[0] for c in CLAIM_TO_CHECK])
 def test_claim_to_check(label, options, live, given, expected):
     assert st.claim_to_check(options, live, given) == expected
+
+
+class FakeConfigMaps:
+    def __init__(self, maps):
+        self.maps = maps
+        self.calls = []
+
+    def get(self, res, name, namespace=None):
+        self.calls.append((res.kind, namespace, name))
+        if name not in self.maps:
+            raise NotFound("not found")
+        return {"metadata": {"name": name}, "data": self.maps[name]}
+
+
+TRUSTED_CA = [
+    ("missing config map", {}, "does not exist"),
+    ("config map without ca-bundle.crt", {"my-ca": {"ca.crt": "PEM"}}, "no ca-bundle.crt key"),
+]
+
+
+@pytest.mark.parametrize("label,maps,fix", TRUSTED_CA, ids=[c[0] for c in TRUSTED_CA])
+def test_check_trusted_ca_rejects(label, maps, fix):
+    client = FakeConfigMaps(maps)
+    with pytest.raises(InputError) as err:
+        st.check_trusted_ca(client, opts(s3={"trusted_ca": "my-ca"}), None)
+    assert err.value.option == "storage.s3.trusted_ca" and fix in err.value.msg
+    assert client.calls == [("ConfigMap", "openshift-config", "my-ca")]
+
+
+@pytest.mark.parametrize("label,options,live,calls", [
+    ("present with the key", opts(s3={"trusted_ca": "my-ca"}), None, 1),
+    ("unchanged: no GET", opts(s3={"trusted_ca": "gone"}), {"s3": {"trustedCA": {"name": "gone"}}}, 0),
+    ("not set: no GET", opts(s3={"bucket": "b"}), None, 0),
+    ("storage untouched: no GET", None, {"s3": {"trustedCA": {"name": "x"}}}, 0),
+])
+def test_check_trusted_ca_accepts(label, options, live, calls):
+    client = FakeConfigMaps({"my-ca": {"ca-bundle.crt": "PEM"}})
+    st.check_trusted_ca(client, options, live)
+    assert len(client.calls) == calls

@@ -108,3 +108,20 @@ def test_metadata_keys_are_checked(kw, option):
 def test_valid_metadata_passes():
     sc.validate(params(labels={"app.kubernetes.io/managed-by": "ocp.registry", "tier": ""},
                        annotations={"example.com/note": "free text: yes"}))
+
+
+@pytest.mark.parametrize("kw,option", [
+    ({"namespace": "Bad NS"}, "namespace"),
+    ({"namespace": "x" * 64}, "namespace"),
+    ({"labels": {"/app": "x"}}, "labels"),
+    ({"labels": {"app": "bad value!"}}, "labels"),
+    ({"annotations": {"bad key!": "any value at all"}}, "annotations"),
+])
+def test_validate_metadata_and_namespace(kw, option):
+    with pytest.raises(InputError) as err:
+        sc.validate(params(**kw))
+    assert err.value.option == option and err.value.msg.startswith(option + ": ")
+
+
+def test_validate_annotation_values_are_free_text():
+    sc.validate(params(annotations={"example.com/note": "any value, with spaces!"}, labels={"app": ""}))
