@@ -17,7 +17,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 from typing import Any
 
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ConnectionConfigError
@@ -33,7 +32,6 @@ __all__ = [
 
 SERVICE_ACCOUNT_ROOT = "/var/run/secrets/kubernetes.io/serviceaccount"
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
-EXEC_TIMEOUT = 120
 
 
 class ConnectionConfig:
@@ -41,6 +39,8 @@ class ConnectionConfig:
 
     def __init__(self, host: str | None = None) -> None:
         self.host = host
+        # callable(argv, env_additions) -> (rc, stdout, stderr): AnsibleModule.run_command in a module
+        self.command_runner: Any = None
         self.token: str | None = None
         self.username: str | None = None           # OpenShift OAuth token login
         self.password: str | None = None
@@ -235,6 +235,15 @@ def _apply_kubeconfig(cfg: ConnectionConfig, merged: dict, context_name: str | N
 # ---------------------------------------------------------------------------------------------- exec plugin
 
 
+class _ExecResult:
+    """What a command runner returned: exit code and raw output."""
+
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes) -> None:
+        self.returncode = returncode
+        self.stdout = stdout if isinstance(stdout, bytes) else str(stdout or "").encode("utf-8")
+        self.stderr = stderr if isinstance(stderr, bytes) else str(stderr or "").encode("utf-8")
+
+
 def run_exec_plugin(cfg: ConnectionConfig, env: dict | None = None) -> None:
     """Run the kubeconfig's exec credential plugin and store its token or client certificate in ``cfg``."""
     conf = cfg.exec_config or {}
@@ -257,7 +266,7 @@ def run_exec_plugin(cfg: ConnectionConfig, env: dict | None = None) -> None:
         hint = conf.get("installHint")
         raise ConnectionConfigError("The exec credential plugin command %r was not found%s"
                                     % (conf.get("command"), (": " + hint.strip()) if hint else ""))
-    child_env = dict(env if env is not None else os.environ)
+    child_env: dict = {}
     for item in conf.get("env") or []:
         if isinstance(item, dict) and item.get("name"):
             child_env[str(item["name"])] = str(item.get("value", ""))
@@ -272,14 +281,16 @@ def run_exec_plugin(cfg: ConnectionConfig, env: dict | None = None) -> None:
     child_env["KUBERNETES_EXEC_INFO"] = json.dumps(
         {"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})
     argv = [resolved] + [str(a) for a in (conf.get("args") or [])]
+    if cfg.command_runner is None:
+        raise ConnectionConfigError("internal error: no command runner to run the exec credential plugin %r"
+                                    % conf.get("command"))
     try:
-        proc = subprocess.run(argv, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=EXEC_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise ConnectionConfigError("The exec credential plugin %r did not finish within %d seconds"
-                                    % (conf.get("command"), EXEC_TIMEOUT))
+        # The module's run_command (env additions only, no shell, no secrets in argv); a plugin that hangs is
+        # bounded by the task's `timeout` keyword.
+        returncode, stdout, stderr_bytes = cfg.command_runner(argv, child_env)
     except OSError as exc:
         raise ConnectionConfigError("Cannot run the exec credential plugin %r: %s" % (conf.get("command"), exc))
+    proc = _ExecResult(returncode, stdout, stderr_bytes)
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
         raise ConnectionConfigError("The exec credential plugin %r failed with exit code %d: %s"
@@ -391,7 +402,7 @@ def _proxy_headers_from_env(env: dict) -> dict:
 
 
 def resolve(params: dict, env: dict | None = None, incluster_root: str | None = None,
-            home: str | None = None) -> ConnectionConfig:
+            home: str | None = None, command_runner: Any = None) -> ConnectionConfig:
     """Build the ConnectionConfig for a task from its auth options (already merged with K8S_AUTH_* env)."""
     env = dict(os.environ if env is None else env)
     p = dict(params or {})
@@ -400,6 +411,7 @@ def resolve(params: dict, env: dict | None = None, incluster_root: str | None = 
         return all(p.get(n) not in (None, "") for n in names)
 
     cfg = ConnectionConfig()
+    cfg.command_runner = command_runner
     kubeconfig = p.get("kubeconfig")
     if kubeconfig is not None and not isinstance(kubeconfig, (str, dict, list)):
         raise ConnectionConfigError("The kubeconfig option must be a path or a dict (a parsed kubeconfig)")

@@ -144,9 +144,14 @@ class RegistryModule(AnsibleModule):
         if self._conn_config is None:
             from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import resolve
 
-            self._conn_config = resolve(self.auth_params)
+            self._conn_config = resolve(self.auth_params, command_runner=self._run_plugin_command)
             self.no_log_values.update(self._conn_config.secrets)
         return self._conn_config
+
+    def _run_plugin_command(self, argv: list, env_additions: dict) -> tuple:
+        """Run a kubeconfig exec credential plugin through run_command (argv list, never a shell)."""
+        return self.run_command(argv, environ_update=env_additions, binary_data=True, encoding=None,
+                                handle_exceptions=False)
 
     @property
     def client(self) -> Any:

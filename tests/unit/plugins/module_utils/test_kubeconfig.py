@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 import stat
 import sys
 import time
@@ -57,8 +58,16 @@ def params(**kw):
     return base
 
 
+def run_plugin(argv, env_additions):
+    """Stand-in for AnsibleModule.run_command (what RegistryModule passes as the command runner)."""
+    proc = subprocess.run(argv, env=dict(os.environ, **env_additions), stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=60, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def resolve_env(p, env=None, **kw):
     kw.setdefault("incluster_root", "/nonexistent-sa-root")
+    kw.setdefault("command_runner", run_plugin)
     return resolve(p, env=dict(EMPTY_ENV, **(env or {})), **kw)
 
 
