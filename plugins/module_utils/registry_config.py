@@ -210,7 +210,7 @@ def ensure_registry_config(module: Any) -> dict:
             _dry_run_config(module.client, live, desired)
         secret_res = _write_credentials(module, creds)
         result["credentials"] = {"secret": "%s/%s" % (storage.NAMESPACE, storage.USER_SECRET),
-                                 "keys": sorted(creds), "changed": secret_res["changed"]}
+                                 "key_names": sorted(creds), "changed": secret_res["changed"]}
     config_res = ensure.ensure_present(module.client, resources.REGISTRY_CONFIG, desired, check_mode=module.check_mode,
                                        diff=module._diff, secret_paths=CONFIG_SECRET_PATHS, name=CONFIG_NAME,
                                        live=live)

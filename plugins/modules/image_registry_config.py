@@ -479,8 +479,8 @@ credentials:
       description: Namespace and name of the secret.
       type: str
       sample: openshift-image-registry/image-registry-private-configuration-user
-    keys:
-      description: Keys the secret holds.
+    key_names:
+      description: Keys the secret holds (names only, never values).
       type: list
       elements: str
       sample: [REGISTRY_STORAGE_S3_ACCESSKEY, REGISTRY_STORAGE_S3_SECRETKEY]

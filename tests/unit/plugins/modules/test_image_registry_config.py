@@ -149,7 +149,7 @@ def test_cloud_object_storage_with_credentials(simulator_factory, platform, stor
     assert first["changed"] is True
     assert_settled(first)
     assert first["credentials"]["changed"] is True
-    assert first["credentials"]["keys"] == sorted(secret)
+    assert first["credentials"]["key_names"] == sorted(secret)
     assert secret_data(sim) == secret
     assert_no_secret_values(first, *values)
     backend = next(iter(storage))
