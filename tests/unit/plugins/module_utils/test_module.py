@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from ansible.module_utils.common.parameters import PASS_VARS
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
@@ -97,7 +98,11 @@ def test_api_key_env_is_no_log(monkeypatch, fake):
 
 def test_kubeconfig_dict_secrets_never_in_output(fake):
     kc = kubeconfig_dict(fake, "sha256~very-secret-token")
-    result, module = run({"kubeconfig": kc, "name": "x"},
+    args = {"kubeconfig": kc, "name": "x"}
+    if "inject_invocation" in PASS_VARS:
+        # ansible-core 2.21+ returns `invocation` only when the controller asks for it (at -vvv), as here
+        args["_ansible_inject_invocation"] = True
+    result, module = run(args,
                          lambda m: {"object": m.client.get(R.IMAGESTREAM, "app", "demo"),
                                     "leak": "sha256~very-secret-token", "version": "v1"})
     text = json.dumps(result)
