@@ -98,3 +98,17 @@ def describe(result) -> str:
 
 def admin(sim) -> SimAdmin:
     return SimAdmin(sim)
+
+
+def aws_sim_with_shop(tmp_path_factory, label: str):
+    """A module-scoped AWS simulator with Deployment demo/shop, for tests that share one cluster."""
+    from ansible_collections.ocp.registry.tests.simulator.server import SimulatorServer
+
+    server = SimulatorServer(str(tmp_path_factory.mktemp(label)), platform="aws")
+    server.start()
+    try:
+        server.wait_idle(30)
+        deployment(server, "demo", "shop", container="shop")
+        yield server
+    finally:
+        server.stop()

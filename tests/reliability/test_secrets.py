@@ -17,7 +17,6 @@ from ansible_collections.ocp.registry.tests.lib.playbook import run_playbook
 from ansible_collections.ocp.registry.tests.reliability import common
 from ansible_collections.ocp.registry.tests.reliability.common import CA
 from ansible_collections.ocp.registry.tests.simulator.auth import ADMIN
-from ansible_collections.ocp.registry.tests.simulator.server import SimulatorServer
 
 ROUTE_HOST = "secrets.apps.example.test"
 
@@ -96,14 +95,7 @@ def _all_needles(*sets, extra=()):
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
-    server = SimulatorServer(str(tmp_path_factory.mktemp("secrets-sim")), platform="aws")
-    server.start()
-    try:
-        server.wait_idle(30)
-        common.deployment(server, "demo", "shop", container="shop")
-        yield server
-    finally:
-        server.stop()
+    yield from common.aws_sim_with_shop(tmp_path_factory, "secrets-sim")
 
 
 def _auth(sim, ss):

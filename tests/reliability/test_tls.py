@@ -15,7 +15,6 @@ from ansible.module_utils import basic
 from ansible_collections.ocp.registry.tests.lib.playbook import REPO_ROOT
 from ansible_collections.ocp.registry.tests.reliability import common
 from ansible_collections.ocp.registry.tests.reliability.common import API_MODULES, MODULES, OTHER_CA
-from ansible_collections.ocp.registry.tests.simulator.server import SimulatorServer
 
 # Minimal valid parameters per API module (read-only or check mode is enough: the TLS handshake comes first).
 PARAMS = {
@@ -66,14 +65,7 @@ INSECURE_PATTERNS = [
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tls-sim")), platform="aws")
-    server.start()
-    try:
-        server.wait_idle(30)
-        common.deployment(server, "demo", "shop", container="shop")
-        yield server
-    finally:
-        server.stop()
+    yield from common.aws_sim_with_shop(tmp_path_factory, "tls-sim")
 
 
 @pytest.fixture(scope="module")
