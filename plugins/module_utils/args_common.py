@@ -13,7 +13,8 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-__all__ = ["AUTH_ARG_SPEC", "AUTH_PROXY_HEADERS_SPEC", "WAIT_ARG_SPEC", "AUTH_OPTION_NAMES", "auth_arg_spec"]
+__all__ = ["AUTH_ARG_SPEC", "AUTH_PROXY_HEADERS_SPEC", "WAIT_ARG_SPEC", "AUTH_OPTION_NAMES", "auth_arg_spec",
+           "PULL_SECRET_OPTIONS"]
 
 
 def _env(*names: str) -> tuple:
@@ -64,3 +65,14 @@ WAIT_ARG_SPEC = {
 def auth_arg_spec() -> dict:
     """A deep copy of AUTH_ARG_SPEC, safe to modify."""
     return copy.deepcopy(AUTH_ARG_SPEC)
+
+
+# The pull_secret option of imagestream and imagestream_tag (kept here so the argument spec does not load
+# pull_secret.py on runs that do not use it).
+PULL_SECRET_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "registry": {"type": "str"},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "email": {"type": "str"},
+}

@@ -19,10 +19,9 @@ import time
 from typing import Dict, List, Optional
 
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
-from ansible_collections.ocp.registry.plugins.module_utils import imagestream_import as ISI
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
-from ansible_collections.ocp.registry.plugins.module_utils import pull_secret as PS
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
+from ansible_collections.ocp.registry.plugins.module_utils.args_common import PULL_SECRET_OPTIONS
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, BadRequest, InputError
 
 __all__ = ["argument_spec", "run", "StreamPlan", "import_changed_tags"]
@@ -38,7 +37,7 @@ def argument_spec() -> dict:
     spec = copy.deepcopy(IS.STREAM_OPTIONS)
     spec.update({
         "streams": {"type": "list", "elements": "dict", "options": item},
-        "pull_secret": {"type": "dict", "no_log": False, "options": copy.deepcopy(PS.PULL_SECRET_OPTIONS)},
+        "pull_secret": {"type": "dict", "no_log": False, "options": copy.deepcopy(PULL_SECRET_OPTIONS)},
         "fail_on_import_error": {"type": "bool", "default": True},
         "wait": {"type": "bool", "default": False},
         "wait_timeout": {"type": "int", "default": 120},
@@ -153,7 +152,7 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
         names += [t.get("name") for t in stored_tags if t.get("name") not in names]
     before = {n: (IS.current_event(plan.live, n) or {}).get("image") for n in names}
     repo_prefix = ((plan.item.get("import_repository") or {}).get("from_image") or "\0") + ":"
-    images = []
+    due = []
     for name in names:
         merged = by_name.get(name) or next((t for t in plan.tags if t["name"] == name), None)
         if merged is None:
@@ -163,20 +162,24 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
             continue    # the repository import below covers it
         if importable and (plan.item.get("reimport") or IS.tag_changed_for_import(live_tags, merged)
                            or IS.import_pending(plan.stored or plan.live, name)):
-            images.append(ISI.image_spec(merged["from"]["name"], name, merged))
+            due.append((name, merged))
+    if not due and not (plan.repo_due and not check_mode):
+        return  # nothing to import: the usual re-run, which then never loads the import code
+    import_api = _import_code()
+    images = [import_api.image_spec(merged["from"]["name"], name, merged) for name, merged in due]
     results = []
     if images and check_mode:
         try:
-            probe = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images,
-                                                             do_import=False), dry_run=True)
+            request = import_api.build_import(plan.name, plan.namespace, images=images, do_import=False)
+            probe = import_api.post_import(client, request, dry_run=True)
         except BadRequest:  # a server that refuses dryRun for imports: no prediction rather than a write
             return
-        plan.imports = ISI.parse_results(probe, before)
+        plan.imports = import_api.parse_results(probe, before)
         plan.changed = plan.changed or any(r.get("moved") for r in plan.imports)
         return
     if images:
-        isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images))
-        results.extend(ISI.parse_results(isi, before))
+        isi = import_api.post_import(client, import_api.build_import(plan.name, plan.namespace, images=images))
+        results.extend(import_api.parse_results(isi, before))
         plan.stored = (isi.get("status") or {}).get("import") or plan.stored
     if check_mode:
         return
@@ -187,7 +190,15 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
         plan.changed = True
 
 
+def _import_code():
+    """imagestream_import, loaded only when a run imports (each module run compiles what it imports)."""
+    from ansible_collections.ocp.registry.plugins.module_utils import imagestream_import
+
+    return imagestream_import
+
+
 def _import_repository(client, plan: StreamPlan, before: dict) -> List[dict]:
+    import_api = _import_code()
     repo = plan.item["import_repository"]
     policy = {"insecure": bool(repo.get("insecure")), "scheduled": bool(repo.get("scheduled"))}
     if repo.get("import_mode"):
@@ -199,22 +210,22 @@ def _import_repository(client, plan: StreamPlan, before: dict) -> List[dict]:
     repository = {"from": {"kind": "DockerImage", "name": repo["from_image"]}, "importPolicy": policy,
                   "referencePolicy": ref_policy}
     if repo.get("limit"):
-        probe = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, repository=repository,
-                                                         do_import=False))
+        request = import_api.build_import(plan.name, plan.namespace, repository=repository, do_import=False)
+        probe = import_api.post_import(client, request)
         status = (probe.get("status") or {}).get("repository") or {}
         tags = [e.get("tag") for e in status.get("images") or [] if e.get("tag")]
         tags += [t for t in status.get("additionalTags") or [] if t not in tags]
         if not tags:
-            return ISI.parse_results(probe, before)
+            return import_api.parse_results(probe, before)
         tags = tags[:repo["limit"]]
         images = [{"from": {"kind": "DockerImage", "name": "%s:%s" % (repo["from_image"], t)}, "to": {"name": t},
                    "importPolicy": policy, "referencePolicy": ref_policy} for t in tags]
-        isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, images=images))
+        isi = import_api.post_import(client, import_api.build_import(plan.name, plan.namespace, images=images))
     else:
-        isi = ISI.post_import(client, ISI.build_import(plan.name, plan.namespace, repository=repository))
+        isi = import_api.post_import(client, import_api.build_import(plan.name, plan.namespace, repository=repository))
     plan.stored = (isi.get("status") or {}).get("import") or plan.stored
     plan.changed = plan.changed or plan.live is None
-    return ISI.parse_results(isi, before)
+    return import_api.parse_results(isi, before)
 
 
 def _drop_pruned_history(client, plan: StreamPlan, check_mode: bool) -> None:
@@ -266,6 +277,12 @@ def _result(plan: StreamPlan) -> dict:
             "changed": plan.changed, "imagestream": IS.summarize(plan.stored), "imports": plan.imports}
 
 
+def _pull_secret_code():
+    from ansible_collections.ocp.registry.plugins.module_utils import pull_secret
+
+    return pull_secret
+
+
 def default_namespace(module, params: dict) -> Optional[str]:
     """The task's namespace, else the kubeconfig context's namespace (only looked up when needed)."""
     if params.get("namespace"):
@@ -303,7 +320,7 @@ def run(module) -> dict:
     secrets = []
     if params.get("pull_secret"):
         for namespace in sorted({p.namespace for p in plans if p.item.get("state") != "absent"}):
-            secrets.append(PS.ensure_pull_secret(client, namespace, params["pull_secret"], check_mode))
+            secrets.append(_pull_secret_code().ensure_pull_secret(client, namespace, params["pull_secret"], check_mode))
     for plan in plans:
         if plan.item.get("state") == "absent":
             plan.changed = plan.live is not None
@@ -334,8 +351,8 @@ def run(module) -> dict:
                                 after_header="%s/%s" % (p.namespace, p.name)) for p in plans if p.changed]
     failed = [r for p in plans for r in p.imports if not r["succeeded"]]
     if failed and params.get("fail_on_import_error") and not check_mode:
-        ISI.raise_for_failures(failed, ", ".join("%s/%s" % k for k in names), any(p.changed for p in plans),
-                               extra={"results": results})
+        _import_code().raise_for_failures(failed, ", ".join("%s/%s" % k for k in names),
+                                          any(p.changed for p in plans), extra={"results": results})
     if failed:
         module.warn("%d tag(s) failed to import; see imports[].reason and .hint" % len(failed))
     return out

@@ -21,20 +21,13 @@ import json
 from typing import Optional
 
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
+from ansible_collections.ocp.registry.plugins.module_utils.args_common import PULL_SECRET_OPTIONS
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
 
 __all__ = ["PULL_SECRET_OPTIONS", "ensure_pull_secret", "dockerconfigjson"]
 
 PULL_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 EXCLUDE_ANNOTATION = "openshift.io/image.excludeSecret"
-
-PULL_SECRET_OPTIONS = {
-    "name": {"type": "str", "required": True},
-    "registry": {"type": "str"},
-    "username": {"type": "str"},
-    "password": {"type": "str", "no_log": True},
-    "email": {"type": "str"},
-}
 
 
 def dockerconfigjson(registry: str, username: str, password: str, email: Optional[str] = None) -> str:
