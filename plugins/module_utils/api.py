@@ -5,25 +5,20 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Lean Kubernetes/OpenShift REST client over http.client + ssl: keep-alive, proxies, retries, typed errors."""
+"""Lean Kubernetes/OpenShift REST client over http_conn + ssl: keep-alive, proxies, retries, typed errors.
+
+Hot path only: proxies, username/password login and client certificates live in api_proxy/api_auth, imported
+when used (every module run pays for each imported byte)."""
 
 from __future__ import annotations
 
-import base64
-import email.utils
-import http.client
-import ipaddress
 import json
-import os
-import random
 import select
-import shutil
 import socket
 import ssl
-import tempfile
 import time
 from typing import Any, Callable
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import (
@@ -31,9 +26,9 @@ from ansible_collections.ocp.registry.plugins.module_utils.errors import (
     ConnectionConfigError,
     NotFound,
     RegistryError,
-    Unauthorized,
     error_for_status,
 )
+from ansible_collections.ocp.registry.plugins.module_utils.http_conn import Connection, ProtocolError, TunnelError
 from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConnectionConfig, run_exec_plugin
 
 __all__ = ["ApiClient", "RetryPolicy", "ApiConnectionError", "proxy_bypassed", "USER_AGENT"]
@@ -72,6 +67,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1-based): full-jitter between half and all of the step."""
+        import random
+
         step = min(self.cap, self.base * (2 ** (attempt - 1)))
         return step * (0.5 + random.random() / 2)
 
@@ -79,13 +76,14 @@ class RetryPolicy:
 def _parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
-    value = value.strip()
     try:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # an HTTP-date: rare, and email costs every run that imports it
+
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        when = email.utils.parsedate_to_datetime(value.strip())
         return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError):
         return None
@@ -93,59 +91,9 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 def proxy_bypassed(host: str, port: int, no_proxy: str | None) -> bool:
     """True when ``host`` matches the comma-separated no_proxy list (names, .suffixes, IPs, CIDRs, *)."""
-    if not no_proxy:
-        return False
-    host = host.strip("[]").lower()
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    for entry in no_proxy.replace(" ", ",").split(","):
-        entry = entry.strip().lower()
-        if not entry:
-            continue
-        if entry == "*":
-            return True
-        entry_host, entry_port = entry, ""
-        if entry.count(":") == 1:
-            entry_host, entry_port = entry.split(":")
-        if entry_port and entry_port.isdigit():
-            if int(entry_port) != port:
-                continue
-            entry = entry_host
-        if address is not None:
-            try:
-                if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
-                    return True
-            except ValueError:
-                pass
-            continue
-        entry = entry.lstrip("*")
-        if host == entry.lstrip(".") or host.endswith(entry if entry.startswith(".") else "." + entry):
-            return True
-    return False
+    from ansible_collections.ocp.registry.plugins.module_utils.api_proxy import proxy_bypassed as bypassed
 
-
-class _HTTPSConnection(http.client.HTTPSConnection):
-    """HTTPSConnection that can verify against a server name other than the host (tls-server-name)."""
-
-    def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float,
-                 server_name: str | None = None) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
-        self._server_name = server_name
-
-    def connect(self) -> None:
-        http.client.HTTPConnection.connect(self)  # TCP, plus the CONNECT tunnel when set
-        server_hostname = self._server_name or self._tunnel_host or self.host
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=server_hostname)
-
-
-def _write_private(data: str, directory: str, name: str) -> str:
-    path = os.path.join(directory, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(data)
-    return path
+    return bypassed(host, port, no_proxy)
 
 
 def build_ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
@@ -169,23 +117,9 @@ def build_ssl_context(config: ConnectionConfig) -> ssl.SSLContext:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     if config.client_cert_file or config.client_cert_data:
-        tmpdir = None
-        try:
-            cert, key = config.client_cert_file, config.client_key_file
-            if config.client_cert_data or config.client_key_data:
-                # ssl only loads a key from a file: write it 0600 in a private directory, load, remove at once.
-                tmpdir = tempfile.mkdtemp(prefix="ocp-registry-tls-")
-                if config.client_cert_data:
-                    cert = _write_private(config.client_cert_data, tmpdir, "cert.pem")
-                if config.client_key_data:
-                    key = _write_private(config.client_key_data, tmpdir, "key.pem")
-            ctx.load_cert_chain(certfile=cert, keyfile=key)
-        except (ssl.SSLError, OSError, ValueError) as exc:
-            raise ConnectionConfigError("Cannot load the client certificate and key: %s" % getattr(exc, "strerror", None)
-                                        or exc)
-        finally:
-            if tmpdir:
-                shutil.rmtree(tmpdir, ignore_errors=True)
+        from ansible_collections.ocp.registry.plugins.module_utils.api_auth import load_client_cert
+
+        load_client_cert(ctx, config)
     return ctx
 
 
@@ -201,7 +135,7 @@ class ApiClient:
         self.request_count = 0
         self.sleeps: list = []            # delays actually waited, for debugging and tests
         self._sleep = sleep
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: Connection | None = None
         self._ssl_ctx: ssl.SSLContext | None = None
         self._logged_in = False
         url = urlsplit(config.host or "")
@@ -232,43 +166,21 @@ class ApiClient:
             self._ssl_ctx = build_ssl_context(self.config)
         return self._ssl_ctx
 
-    def _proxy_for(self, host: str, port: int) -> Any:
-        proxy = self.config.proxy
-        if not proxy or proxy_bypassed(host, port, self.config.no_proxy):
-            return None
-        url = urlsplit(proxy if "://" in proxy else "http://" + proxy)
-        if url.scheme != "http" or not url.hostname:
-            raise ConnectionConfigError("Unsupported proxy %r: only http:// proxies are supported" % proxy)
-        return url
-
-    def _proxy_headers(self, proxy_url: Any) -> dict:
-        headers = {}
-        ph = self.config.proxy_headers or {}
-        if proxy_url.username is not None:
-            creds = "%s:%s" % (unquote(proxy_url.username), unquote(proxy_url.password or ""))
-            headers["Proxy-Authorization"] = "Basic " + base64.b64encode(creds.encode()).decode()
-        if ph.get("proxy_basic_auth"):
-            headers["Proxy-Authorization"] = "Basic " + base64.b64encode(ph["proxy_basic_auth"].encode()).decode()
-        if ph.get("basic_auth"):
-            headers["Authorization"] = "Basic " + base64.b64encode(ph["basic_auth"].encode()).decode()
-        if ph.get("user_agent"):
-            headers["User-Agent"] = ph["user_agent"]
-        return headers
-
     def _new_conn(self, scheme: str, host: str, port: int) -> tuple:
         """(connection, absolute_form): absolute_form is True for plain http through a proxy."""
-        proxy = self._proxy_for(host, port)
-        if scheme == "https":
+        proxy = None
+        if self.config.proxy:
+            from ansible_collections.ocp.registry.plugins.module_utils.api_proxy import proxy_for
+
+            proxy = proxy_for(self.config, host, port)  # (host, port, CONNECT headers) or None
+        if scheme != "https":
             if proxy is not None:
-                conn = _HTTPSConnection(proxy.hostname, proxy.port or 80, self._context(), self.timeout,
-                                        self.config.tls_server_name)
-                conn.set_tunnel(host, port, headers=self._proxy_headers(proxy))
-            else:
-                conn = _HTTPSConnection(host, port, self._context(), self.timeout, self.config.tls_server_name)
-            return conn, False
+                return Connection(proxy[0], proxy[1], self.timeout), True
+            return Connection(host, port, self.timeout), False
         if proxy is not None:
-            return http.client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=self.timeout), True
-        return http.client.HTTPConnection(host, port, timeout=self.timeout), False
+            return Connection(proxy[0], proxy[1], self.timeout, self._context(), self.config.tls_server_name,
+                              (host, port, proxy[2])), False
+        return Connection(host, port, self.timeout, self._context(), self.config.tls_server_name), False
 
     def _main_conn(self) -> tuple:
         if self._conn is not None and self._conn.sock is not None and _dropped(self._conn.sock):
@@ -291,24 +203,18 @@ class ApiClient:
                 headers.append(("Impersonate-Group", group))
         return headers
 
-    def _exchange(self, conn: http.client.HTTPConnection, method: str, target: str, body: bytes | None,
+    def _exchange(self, conn: Connection, method: str, target: str, body: bytes | None,
                   headers: list, keep: bool) -> tuple:
-        """Send one request; returns (status, headers, data). Raises _Transient or typed errors."""
+        """Send one request; returns (status, response, data). Raises _Transient or typed errors."""
         sent = False
         self.request_count += 1
         try:
-            conn.putrequest(method, target, skip_accept_encoding=True)
-            for name, value in headers:
-                conn.putheader(name, value)
-            if body is not None:
-                conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders(body)
+            conn.request(method, target, headers, body)
             sent = True
-            resp = conn.getresponse()
-            data = resp.read()
+            resp = conn.getresponse(method)
             if resp.will_close or not keep:
                 conn.close()
-            return resp.status, resp, data
+            return resp.status, resp, resp.body
         except ssl.SSLCertVerificationError as exc:
             conn.close()
             raise ConnectionConfigError(
@@ -331,61 +237,12 @@ class ApiClient:
         except ConnectionRefusedError as exc:
             conn.close()
             raise _Transient(exc, False)
-        except (http.client.HTTPException, OSError) as exc:
+        except (ProtocolError, OSError) as exc:
             conn.close()
-            if isinstance(exc, OSError) and "Tunnel connection failed" in str(exc):
+            if isinstance(exc, TunnelError):
                 raise ApiConnectionError("The proxy %s refused the tunnel to %s: %s"
                                          % (self.config.proxy, self.config.host, exc))
             raise _Transient(exc, sent)
-
-    def _login(self) -> None:
-        """OpenShift OAuth token login with username/password (as ``oc login`` and community.okd do)."""
-        self._logged_in = True
-        meta = self._raw_json("GET", self.base_path + "/.well-known/oauth-authorization-server", auth=False)
-        endpoint = meta.get("authorization_endpoint")
-        if not endpoint:
-            raise ConnectionConfigError("The API server %s does not advertise an OAuth authorization endpoint, so "
-                                        "username/password login is not possible; use api_key" % self.config.host)
-        url = urlsplit(endpoint)
-        if url.scheme != "https" and self.scheme == "https":
-            raise ConnectionConfigError("The API server advertises a non-HTTPS OAuth endpoint (%s); refusing to send "
-                                        "the password there" % endpoint)
-        query = urlencode({"response_type": "token", "client_id": "openshift-challenging-client"})
-        creds = "%s:%s" % (self.config.username, self.config.password)
-        headers = [("Authorization", "Basic " + base64.b64encode(creds.encode("utf-8")).decode()),
-                   ("X-CSRF-Token", "1"), ("Accept", "application/json"), ("User-Agent", self.user_agent)]
-        conn, absolute = self._new_conn(url.scheme, url.hostname, url.port or (443 if url.scheme == "https" else 80))
-        target = (url.path or "/") + "?" + query
-        if absolute:
-            target = "%s://%s%s" % (url.scheme, url.netloc, target)
-        try:
-            status, resp, _data = self._with_retries(
-                "GET", lambda: self._exchange(conn, "GET", target, None, headers, False))
-        finally:
-            conn.close()
-        if status == 401:
-            raise Unauthorized("Token login as %r failed: the username or password is wrong" % self.config.username,
-                               status=401, reason="Unauthorized", target="OAuth token login")
-        location = resp.getheader("Location") or ""
-        fragment = parse_qs(urlsplit(location).fragment)
-        token = (fragment.get("access_token") or [None])[0]
-        if status not in (301, 302, 303) or not token:
-            error = (fragment.get("error") or parse_qs(urlsplit(location).query).get("error") or [None])[0]
-            raise ConnectionConfigError("Token login as %r failed: HTTP %d%s" % (
-                self.config.username, status, (", error %s" % error) if error else ""))
-        self.config.token = token
-        self.config.add_secret(token)
-
-    def _raw_json(self, method: str, path: str, auth: bool = True) -> dict:
-        def send() -> tuple:
-            conn, absolute = self._main_conn()
-            return self._exchange(conn, method, self._target(path, absolute), None,
-                                  self._headers(None, with_auth=auth), True)
-
-        status, _resp, data = self._with_retries(method, send)
-        if status >= 400:
-            raise error_for_status(status, data, target=path, method=method)
-        return _decode(data, path)
 
     def _target(self, path: str, absolute: bool) -> str:
         if absolute:
@@ -446,7 +303,10 @@ class ApiClient:
         """One API call with retries; returns the decoded JSON answer ({} when empty)."""
         method = method.upper()
         if self.config.username and not self.config.token and not self._logged_in:
-            self._login()
+            from ansible_collections.ocp.registry.plugins.module_utils.api_auth import login
+
+            self._logged_in = True
+            login(self)
         full = self.base_path + path
         if query:
             pairs = [(k, v) for k, v in query.items() if v is not None]
