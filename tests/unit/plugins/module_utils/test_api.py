@@ -1,4 +1,5 @@
-"""ApiClient against a scripted loopback HTTPS server: TLS, auth headers, proxies, typed errors, retries."""
+"""ApiClient against a scripted loopback HTTPS server: TLS, auth headers, proxies, typed errors, retries, and
+the transport against canned bytes (chunked, cut short, malformed)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from ansible_collections.ocp.registry.plugins.module_utils.api import (
     proxy_bypassed,
 )
 from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConnectionConfig
+from ansible_collections.ocp.registry.tests.unit.plugins.module_utils.canned_http import CannedServer, answer
 from ansible_collections.ocp.registry.tests.unit.plugins.module_utils.fake_api import (
     RESET,
     ConnectProxy,
@@ -607,3 +609,108 @@ def test_token_login_without_oauth_server(fake):
     client, _slept = make_client(fake, token=None, username="developer", password="x")
     with pytest.raises(errors.NotFound):
         client.get(R.IMAGESTREAM, "app", "demo")
+
+
+# ------------------------------------------------------------------------------------------------ transport
+
+IS_BYTES = json.dumps(IS).encode()
+
+
+@pytest.fixture
+def canned(tmp_path):
+    started = []
+
+    def start(replies):
+        server = CannedServer(replies, tls=True, workdir=str(tmp_path))
+        started.append(server)
+        return server
+    yield start
+    for server in started:
+        server.stop()
+
+
+def canned_client(server, retry=None, timeout=5):
+    cfg = ConnectionConfig(server.url)
+    cfg.token = "tok-123456"
+    cfg.ca_data = server.ca_pem
+    slept = []
+    client = ApiClient(cfg, timeout=timeout, retry=retry or RetryPolicy(attempts=3, base=0.01, cap=0.02),
+                       sleep=slept.append)
+    return client, slept
+
+
+def test_chunked_list_answer(canned):
+    """Real kube-apiservers answer big lists chunked."""
+    items = [{"metadata": {"name": "is-%03d" % i, "labels": {"x": "y" * 50}}} for i in range(400)]
+    data = json.dumps({"kind": "ImageStreamList", "metadata": {}, "items": items}).encode()
+    chunks = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(data[i:i + 4096]), data[i:i + 4096])
+                      for i in range(0, len(data), 4096))
+    server = canned([b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     + chunks + b"0\r\nX-Trailer: done\r\n\r\n", answer(body=IS_BYTES)])
+    client, slept = canned_client(server)
+    listed = client.list(R.IMAGESTREAM, "demo")
+    assert [i["metadata"]["name"] for i in listed] == ["is-%03d" % i for i in range(400)]
+    assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
+    assert [r[0] for r in server.requests] == [1, 1] and slept == []  # the connection stayed usable
+
+
+def test_answer_cut_short_on_get_is_retried(canned):
+    server = canned([(answer(body=IS_BYTES)[:-10], "close"), answer(body=IS_BYTES)])
+    client, slept = canned_client(server)
+    assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
+    assert len(slept) == 1 and client.request_count == 2 and [r[0] for r in server.requests] == [1, 2]
+
+
+def test_post_answer_cut_short_looks_before_posting_again(canned):
+    """The server may have acted on a POST whose answer broke off: GET, and no second POST."""
+    server = canned([(answer("201 Created", body=IS_BYTES)[:-10], "close"), answer(body=IS_BYTES)])
+    client, _slept = canned_client(server)
+    assert client.create(R.IMAGESTREAM, {"metadata": {"name": "app", "namespace": "demo"}})["kind"] == "ImageStream"
+    assert [h.split(" ", 1)[0] for h in server.heads()] == ["POST", "GET"]
+
+
+@pytest.mark.parametrize("line", [b"HTTP/1.1 OK\r\n\r\n", b"SSH-2.0-OpenSSH_9.6\r\n"])
+def test_malformed_status_line_is_transient_then_reported(canned, line):
+    server = canned([(line, "close")])
+    client, slept = canned_client(server)
+    with pytest.raises(ApiConnectionError, match="after 3 attempts: Bad HTTP status line"):
+        client.get(R.IMAGESTREAM, "app", "demo")
+    assert len(slept) == 2 and len(server.requests) == 3
+
+
+def test_no_content_answer(canned):
+    server = canned([answer("204 No Content", length=False), answer(body=IS_BYTES)])
+    client, _slept = canned_client(server)
+    assert client.delete(R.IMAGESTREAM, "app", "demo") == {}
+    assert client.get(R.IMAGESTREAM, "app", "demo")["kind"] == "ImageStream"
+    assert [r[0] for r in server.requests] == [1, 1]
+
+
+def test_answer_delimited_by_close_then_new_connection(canned):
+    server = canned([(answer(body=IS_BYTES, length=False), "close"), answer(body=IS_BYTES)])
+    client, slept = canned_client(server)
+    client.get(R.IMAGESTREAM, "app", "demo")
+    client.get(R.IMAGESTREAM, "app", "demo")
+    assert [r[0] for r in server.requests] == [1, 2] and slept == []
+
+
+def test_stalled_body_is_a_timeout(canned):
+    server = canned([(answer(body=IS_BYTES)[:-10], ("sleep", 0))])
+    client, _slept = canned_client(server, timeout=0.3)
+    with pytest.raises(errors.ApiTimeout, match="within 0.3 seconds"):
+        client.get(R.IMAGESTREAM, "app", "demo")
+
+
+def test_hot_path_imports_stay_lean():
+    """Every module run imports api.py: no http.client/email, and the rare-path helpers stay unloaded."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; import ansible_collections.ocp.registry.plugins.module_utils.api as api; "
+            "c = api.ApiClient(api.ConnectionConfig('https://127.0.0.1:1')); "
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('http', 'email', 'tempfile', 'random') "
+            "or m.endswith(('.api_proxy', '.api_auth')))))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == ""
