@@ -17,6 +17,7 @@ import base64
 import os
 from typing import Any
 
+from ansible_collections.ocp.registry.plugins.module_utils import kubeconfig_yaml
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ConnectionConfigError
 
 __all__ = [
@@ -105,8 +106,6 @@ def _normalize_host(host: str) -> str:
 def load_kubeconfig_files(paths: list) -> list:
     """Parse each kubeconfig file; returns ``[(dict, directory)]`` skipping files that do not exist
     (like kubectl) unless every one is missing."""
-    import yaml  # only needed when a kubeconfig file is read
-
     loaded = []
     missing = []
     for path in paths:
@@ -115,10 +114,14 @@ def load_kubeconfig_files(paths: list) -> list:
             missing.append(path)
             continue
         text = _read_text(path, "kubeconfig")
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConnectionConfigError("The kubeconfig %s is not valid YAML: %s" % (path, exc))
+        data = kubeconfig_yaml.parse(text)
+        if data is kubeconfig_yaml.UNSUPPORTED:
+            import yaml  # only for kubeconfigs beyond what kubectl/oc write: importing it costs ~10 ms a run
+
+            try:
+                data = yaml.safe_load(text) or {}
+            except yaml.YAMLError as exc:
+                raise ConnectionConfigError("The kubeconfig %s is not valid YAML: %s" % (path, exc))
         if not isinstance(data, dict):
             raise ConnectionConfigError("The kubeconfig %s does not contain a mapping" % path)
         loaded.append((data, os.path.dirname(os.path.abspath(path))))

@@ -203,6 +203,32 @@ def test_missing_and_invalid_files(tmp_path):
         resolve_env(params(kubeconfig=42))
 
 
+def test_kubectl_style_kubeconfig_is_read_without_importing_pyyaml(tmp_path):
+    """A fresh interpreter (as each module run is) resolves a kubectl-written kubeconfig without PyYAML."""
+    path = write(tmp_path / "config", kubeconfig(user={"token": "sha256~abc"}, context_ns="team"))
+    code = ("import sys; from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import resolve; "
+            "cfg = resolve({'kubeconfig': sys.argv[1]}, env={}, incluster_root='/nonexistent'); "
+            "print(cfg.host, cfg.token, cfg.namespace, 'yaml' in sys.modules)")
+    pythonpath = os.pathsep.join(p for p in sys.path if p)
+    proc = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=pythonpath), check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["https://api.example.com:6443", "sha256~abc", "team", "False"]
+
+
+def test_kubeconfig_beyond_the_fast_path_still_loads(tmp_path):
+    """Anchors, flow mappings and comments after values are left to PyYAML and give the same result."""
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\n"
+        "clusters:\n- name: c\n  cluster: &c {server: 'https://api.example.com:6443'}\n"
+        "users:\n- name: u\n  user:\n    token: abc   # comment\n"
+        "contexts:\n- name: x\n  context: {cluster: c, user: u, namespace: team}\n"
+        "current-context: x\n")
+    cfg = resolve_env(params(kubeconfig=str(path)))
+    assert (cfg.host, cfg.token, cfg.namespace) == ("https://api.example.com:6443", "abc", "team")
+
+
 def test_multiple_kubeconfig_files_merge_like_kubectl(tmp_path):
     first = kubeconfig("https://first:6443", user={"token": "first-token"}, name="shared")
     first["contexts"][0]["context"]["namespace"] = "first-ns"
