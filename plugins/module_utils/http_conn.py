@@ -58,7 +58,10 @@ class Connection:
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # request head and body leave at once
+        except OSError:  # as http.client: a platform without it still works
+            pass
+        try:
             host = self.host
             if self.tunnel:
                 from ansible_collections.ocp.registry.plugins.module_utils.api_proxy import open_tunnel
@@ -91,6 +94,8 @@ class Connection:
             host = "[%s]" % host if ":" in host else host
             if port != (80 if self.context is None else 443):
                 host += ":%d" % port
+        if not host.isascii():
+            host = host.encode("idna").decode("ascii")
         lines = ["%s %s HTTP/1.1" % (method, target), "Host: " + host] + ["%s: %s" % h for h in headers]
         if body is not None:
             lines.append("Content-Length: %d" % len(body))

@@ -307,3 +307,15 @@ def test_tunnel_refused(servers):
         assert conn.sock is None and server.requests == []
     finally:
         proxy.stop()
+
+
+def test_host_header_of_an_international_name():
+    sent = []
+
+    class Sock:
+        def sendall(self, data):
+            sent.append(data)
+    conn = Connection("bücher.example", 6443, 5, object())
+    conn.sock = Sock()
+    conn.request("GET", "/", [])
+    assert sent[0].split(b"\r\n")[1] == b"Host: xn--bcher-kva.example:6443"
