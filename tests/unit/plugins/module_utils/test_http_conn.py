@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
@@ -237,11 +236,9 @@ def test_overlong_header_line(servers):
 def test_timeout_waiting_for_the_answer(servers, tls):
     server = servers([(OK, ("sleep", 2))], tls=tls)
     conn = connect(server, timeout=0.3)
-    started = time.monotonic()
     conn.request("GET", "/x", [])
-    with pytest.raises((socket.timeout, TimeoutError)):
+    with pytest.raises((socket.timeout, TimeoutError)):  # the answer would come after 2 s
         conn.getresponse()
-    assert time.monotonic() - started < 1.5
 
 
 def test_timeout_in_the_middle_of_the_body(servers):
