@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.ocp.registry.plugins.module_utils import ensure
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError, NotFound
@@ -332,6 +331,13 @@ def write_stream(client, live: Optional[dict], name: str, namespace: str, params
     rebuilt from it, so a concurrent writer's tags are kept. ``desired`` is the full stream that the last
     round asked for (the "after" of the diff).
     """
+    if live is not None:
+        desired = desired_stream(live, name, namespace, params, desired_tags)
+        changes = _changes(live, desired)
+        if not changes["spec"] and len(changes["metadata"]) == 2:
+            return False, live, desired  # nothing to write: the usual re-run, which then never loads ensure.py
+    from ansible_collections.ocp.registry.plugins.module_utils import ensure
+
     built: Dict[str, dict] = {}
 
     def skeleton(current: Optional[dict]) -> dict:

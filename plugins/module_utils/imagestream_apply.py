@@ -15,14 +15,13 @@ All input is validated, and every source stream is looked up, before the first w
 from __future__ import annotations
 
 import copy
-import time
 from typing import Dict, List, Optional
 
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.args_common import PULL_SECRET_OPTIONS
-from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, BadRequest, InputError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import BadRequest, InputError
 
 __all__ = ["argument_spec", "run", "StreamPlan", "import_changed_tags"]
 
@@ -184,7 +183,7 @@ def import_changed_tags(client, plan: StreamPlan, check_mode: bool) -> None:
     if check_mode:
         return
     if plan.repo_due:
-        results.extend(_import_repository(client, plan, before))
+        results.extend(_followup_code().import_repository(client, plan, before))
     plan.imports = results
     if any(r.get("moved") for r in results):
         plan.changed = True
@@ -197,84 +196,16 @@ def _import_code():
     return imagestream_import
 
 
-def _import_repository(client, plan: StreamPlan, before: dict) -> List[dict]:
-    import_api = _import_code()
-    repo = plan.item["import_repository"]
-    policy = {"insecure": bool(repo.get("insecure")), "scheduled": bool(repo.get("scheduled"))}
-    if repo.get("import_mode"):
-        policy["importMode"] = repo["import_mode"]
-    ref_policy = {"type": repo.get("reference_policy") or "Source"}
-    for live in ((plan.stored or plan.live or {}).get("status") or {}).get("tags") or []:
-        items = live.get("items") or []
-        before.setdefault(live.get("tag"), items[0].get("image") if items else None)
-    repository = {"from": {"kind": "DockerImage", "name": repo["from_image"]}, "importPolicy": policy,
-                  "referencePolicy": ref_policy}
-    if repo.get("limit"):
-        request = import_api.build_import(plan.name, plan.namespace, repository=repository, do_import=False)
-        probe = import_api.post_import(client, request)
-        status = (probe.get("status") or {}).get("repository") or {}
-        tags = [e.get("tag") for e in status.get("images") or [] if e.get("tag")]
-        tags += [t for t in status.get("additionalTags") or [] if t not in tags]
-        if not tags:
-            return import_api.parse_results(probe, before)
-        tags = tags[:repo["limit"]]
-        images = [{"from": {"kind": "DockerImage", "name": "%s:%s" % (repo["from_image"], t)}, "to": {"name": t},
-                   "importPolicy": policy, "referencePolicy": ref_policy} for t in tags]
-        isi = import_api.post_import(client, import_api.build_import(plan.name, plan.namespace, images=images))
-    else:
-        isi = import_api.post_import(client, import_api.build_import(plan.name, plan.namespace, repository=repository))
-    plan.stored = (isi.get("status") or {}).get("import") or plan.stored
-    plan.changed = plan.changed or plan.live is None
-    return import_api.parse_results(isi, before)
-
-
-def _drop_pruned_history(client, plan: StreamPlan, check_mode: bool) -> None:
-    """A pruned spec tag leaves its status history behind; delete it through imagestreamtags (oc tag -d)."""
-    if not plan.item.get("prune_tags") or check_mode or plan.stored is None:
-        return
-    kept = {t.get("name") for t in (plan.stored.get("spec") or {}).get("tags") or []}
-    pruned = {t.get("name") for t in ((plan.live or {}).get("spec") or {}).get("tags") or []} - kept
-    deleted = False
-    for name in sorted(pruned):
-        if IS.find_status_tag(plan.stored, name) is not None:
-            client.delete(R.IMAGESTREAMTAG, "%s:%s" % (plan.name, name), namespace=plan.namespace)
-            deleted = True
-    if deleted:
-        plan.stored = IS.get_stream(client, plan.name, plan.namespace)
-
-
-def _settled(stream: Optional[dict], tags: List[dict]) -> bool:
-    """Every tag with a source shows an event (or an import condition) at its spec generation."""
-    if stream is None:
-        return False
-    for ref in tags:
-        if ref.get("reference") and (ref.get("from") or {}).get("kind") == "DockerImage":
-            continue
-        live_ref = IS.spec_tag(stream, ref["name"]) or {}
-        gen = live_ref.get("generation") or 0
-        status_tag = IS.find_status_tag(stream, ref["name"]) or {}
-        seen = [(i.get("generation") or 0) for i in (status_tag.get("items") or [])[:1]]
-        seen += [(c.get("generation") or 0) for c in status_tag.get("conditions") or []]
-        if not seen or max(seen) < gen:
-            return False
-    return True
-
-
-def _wait(client, plan: StreamPlan, timeout: int, sleep: int) -> None:
-    deadline = time.monotonic() + timeout
-    stream = plan.stored
-    while not _settled(stream, plan.tags):
-        if time.monotonic() >= deadline:
-            raise ApiTimeout("ImageStream %s/%s: tags not imported after %ds" % (plan.namespace, plan.name, timeout),
-                             last=IS.summarize(stream), target="ImageStream %s/%s" % (plan.namespace, plan.name))
-        time.sleep(max(0.2, min(sleep, deadline - time.monotonic())))
-        stream = IS.get_stream(client, plan.name, plan.namespace)
-    plan.stored = stream
-
-
 def _result(plan: StreamPlan) -> dict:
     return {"name": plan.name, "namespace": plan.namespace, "state": plan.item.get("state") or "present",
             "changed": plan.changed, "imagestream": IS.summarize(plan.stored), "imports": plan.imports}
+
+
+def _followup_code():
+    """imagestream_followup: repository imports, pruned history, waiting; loaded only by runs that do them."""
+    from ansible_collections.ocp.registry.plugins.module_utils import imagestream_followup
+
+    return imagestream_followup
 
 
 def _pull_secret_code():
@@ -330,12 +261,13 @@ def run(module) -> dict:
             continue
         plan.changed, plan.stored, plan.desired = IS.write_stream(client, plan.live, plan.name, plan.namespace,
                                                                   plan.item, plan.tags, check_mode)
-        _drop_pruned_history(client, plan, check_mode)
+        if plan.item.get("prune_tags") and not check_mode:
+            _followup_code().drop_pruned_history(client, plan, check_mode)
         if plan.repo_due and check_mode:
             plan.changed = True
         import_changed_tags(client, plan, check_mode)
         if params.get("wait") and not check_mode:
-            _wait(client, plan, params["wait_timeout"], params["wait_sleep"])
+            _followup_code().wait_settled(client, plan, params["wait_timeout"], params["wait_sleep"])
     results = [_result(p) for p in plans]
     out = {"changed": any(p.changed for p in plans) or any(s["changed"] for s in secrets), "results": results}
     if secrets:

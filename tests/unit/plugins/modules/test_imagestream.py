@@ -219,8 +219,8 @@ def test_unreachable_registry_is_an_import_condition_not_a_hang(run):
       "status": {"tags": [{"tag": "a", "conditions": [{"type": "ImportSuccess", "generation": 2}]}]}}, True),
 ])
 def test_settled(stream, settled):
-    from ansible_collections.ocp.registry.plugins.module_utils.imagestream_apply import _settled
-    assert _settled(stream, [{"name": "a", "from": {"kind": "DockerImage", "name": "x/y:z"}}]) is settled
+    from ansible_collections.ocp.registry.plugins.module_utils.imagestream_followup import settled as is_settled
+    assert is_settled(stream, [{"name": "a", "from": {"kind": "DockerImage", "name": "x/y:z"}}]) is settled
 
 
 def test_concurrent_writer_conflict_is_retried_and_its_change_kept(run, simulator, sim_admin):
