@@ -26,7 +26,6 @@ from ansible_collections.ocp.registry.plugins.module_utils.errors import (
     ConnectionConfigError,
     NotFound,
     RegistryError,
-    error_for_status,
 )
 from ansible_collections.ocp.registry.plugins.module_utils.http_conn import Connection, ProtocolError, TunnelError
 from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConnectionConfig, run_exec_plugin
@@ -333,6 +332,8 @@ class ApiClient:
             if status == "found":
                 return resp
         if status >= 400:
+            from ansible_collections.ocp.registry.plugins.module_utils.api_errors import error_for_status
+
             raise error_for_status(status, data, target=target or path, method=method,
                                    retry_after=_parse_retry_after(resp.getheader("Retry-After")))
         return _decode(data, target or path)

@@ -18,10 +18,10 @@ import tempfile
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from ansible_collections.ocp.registry.plugins.module_utils.api_errors import error_for_status
 from ansible_collections.ocp.registry.plugins.module_utils.errors import (
     ConnectionConfigError,
     Unauthorized,
-    error_for_status,
 )
 
 

@@ -18,7 +18,7 @@ from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.ocp.registry.plugins.module_utils.args_common import AUTH_ARG_SPEC, auth_arg_spec
 from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, RegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.redact import kubeconfig_secrets, scrub_strings
+from ansible_collections.ocp.registry.plugins.module_utils.scrub import kubeconfig_secrets, scrub_strings
 
 __all__ = ["RegistryModule", "wait_for"]
 

@@ -5,7 +5,7 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Secret redaction for results and diffs."""
+"""Secret redaction for results and diffs: values at known paths replaced by a keyed marker."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ import hashlib
 import hmac
 import os
 from typing import Any, Iterable
+
+# Re-exported: the scrubbing half is separate because every module run needs it and few need path redaction.
+from ansible_collections.ocp.registry.plugins.module_utils.scrub import MARKER, kubeconfig_secrets, scrub_strings
 
 __all__ = [
     "MARKER",
@@ -24,8 +27,6 @@ __all__ = [
     "kubeconfig_secrets",
     "normalize_path",
 ]
-
-MARKER = "VALUE_REDACTED"
 
 # Per-process random key: equal values give equal markers inside one run (so a diff shows a changed
 # secret as changed), but the marker cannot be brute-forced offline back to a weak secret.
@@ -88,56 +89,3 @@ def redact_paths(obj: Any, paths: Iterable[Any]) -> Any:
         for keys in paths:
             _redact_at(target, keys)
     return out
-
-
-def scrub_strings(obj: Any, secrets: Iterable[str]) -> Any:
-    """Replace every occurrence of the given secret strings inside ``obj`` (deep copy)."""
-    secrets = sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True)
-    if not secrets:
-        return obj
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in secrets:
-                if secret in value:
-                    value = value.replace(secret, MARKER)
-            return value
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [walk(v) for v in value]
-        return value
-
-    return walk(obj)
-
-
-_KUBECONFIG_SECRET_KEYS = (
-    "token", "password", "client-key-data", "client-certificate-data", "id-token", "refresh-token",
-    "access-token", "client-secret",
-)
-
-
-def kubeconfig_secrets(config: Any) -> set:
-    """Secret strings found in a kubeconfig given as a dict (tokens, passwords, keys, exec env values)."""
-    found: set = set()
-    if not isinstance(config, dict):
-        return found
-    for entry in config.get("users") or []:
-        user = (entry or {}).get("user") if isinstance(entry, dict) else None
-        if not isinstance(user, dict):
-            continue
-        for key in _KUBECONFIG_SECRET_KEYS:
-            if isinstance(user.get(key), str) and user[key]:
-                found.add(user[key])
-        provider = user.get("auth-provider")
-        if isinstance(provider, dict) and isinstance(provider.get("config"), dict):
-            for key, value in provider["config"].items():
-                if isinstance(value, str) and value and key in _KUBECONFIG_SECRET_KEYS:
-                    found.add(value)
-        exec_conf = user.get("exec")
-        if isinstance(exec_conf, dict):
-            for env in exec_conf.get("env") or []:
-                # env values are often harmless ("true", "us-east-1"): only long ones are treated as secrets
-                if isinstance(env, dict) and isinstance(env.get("value"), str) and len(env["value"]) >= 8:
-                    found.add(env["value"])
-    return found

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import errors
+from ansible_collections.ocp.registry.plugins.module_utils import api_errors, errors
 
 
 def status(code, reason, message, causes=None):
@@ -23,7 +23,7 @@ def status(code, reason, message, causes=None):
     (503, errors.ServerError), (504, errors.ServerError), (599, errors.ServerError), (418, errors.ApiError),
 ])
 def test_class_per_status(code, cls):
-    exc = errors.error_for_status(code, status(code, "R", "m"), target="ImageStream demo/app", method="GET")
+    exc = api_errors.error_for_status(code, status(code, "R", "m"), target="ImageStream demo/app", method="GET")
     assert exc.__class__ is cls and exc.status == code
     assert isinstance(exc, errors.RegistryError)
 
@@ -33,7 +33,7 @@ def test_class_per_status(code, cls):
 def test_message_names_action_object_reason_and_causes(method, verb):
     causes = [{"field": "spec.tags[0].name", "reason": "FieldValueRequired", "message": "Required value"},
               {"reason": "FieldValueInvalid", "message": "no field"}]
-    exc = errors.error_for_status(422, status(422, "Invalid", 'ImageStream "app" is invalid', causes),
+    exc = api_errors.error_for_status(422, status(422, "Invalid", 'ImageStream "app" is invalid', causes),
                                   target="ImageStream demo/app", method=method)
     assert exc.msg.startswith("Failed to %s ImageStream demo/app: HTTP 422 Invalid" % verb)
     assert 'ImageStream "app" is invalid' in exc.msg
@@ -51,13 +51,13 @@ def test_message_names_action_object_reason_and_causes(method, verb):
     (json.dumps({"kind": "Other", "message": "x"}), "HTTP 503"),
 ])
 def test_bodies_that_are_not_status(body, expected):
-    exc = errors.error_for_status(503, body)
+    exc = api_errors.error_for_status(503, body)
     assert expected in exc.msg and "the API" in exc.msg
 
 
 def test_conflict_kinds():
-    assert errors.error_for_status(409, status(409, "AlreadyExists", "x")).already_exists is True
-    assert errors.error_for_status(409, status(409, "Conflict", "x")).already_exists is False
+    assert api_errors.error_for_status(409, status(409, "AlreadyExists", "x")).already_exists is True
+    assert api_errors.error_for_status(409, status(409, "Conflict", "x")).already_exists is False
 
 
 def test_input_error_names_option():
