@@ -5,7 +5,7 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Parse and validate image references: pull specs, ``stream:tag``, ``stream@digest``.
+"""Parse and validate image references: pull specs, digests, stream and tag names.
 
 Grammar after distribution's reference package (docker/distribution ``reference/regexp.go``):
 ``[host[:port]/]component[/component...][:tag][@algorithm:hex]``. A reference with both a tag and a
@@ -21,11 +21,7 @@ from ansible_collections.ocp.registry.plugins.module_utils.errors import InputEr
 
 __all__ = [
     "ImageRef",
-    "StreamTag",
-    "StreamImage",
     "parse_pull_spec",
-    "parse_stream_tag",
-    "parse_stream_image",
     "parse_digest",
     "validate_name",
     "validate_tag",
@@ -62,21 +58,6 @@ class ImageRef(NamedTuple):
         if self.digest:
             return self.with_digest(self.digest)
         return "%s:%s" % (self.name, self.tag) if self.tag else self.name
-
-
-class StreamTag(NamedTuple):
-    namespace: Optional[str]
-    stream: str
-    tag: str
-
-    def __str__(self) -> str:
-        return "%s:%s" % (self.stream, self.tag)
-
-
-class StreamImage(NamedTuple):
-    namespace: Optional[str]
-    stream: Optional[str]       # None: the same stream
-    digest: str
 
 
 def _fail(option: str, value: str, why: str, fix: str) -> InputError:
@@ -162,49 +143,3 @@ def parse_pull_spec(value: str, option: str = "from_image", allow_scheme: bool =
 
 def _join(registry: str, path: str) -> str:
     return "%s/%s" % (registry, path) if registry else path
-
-
-def _split_namespace(value: str, option: str, default_namespace: Optional[str]):
-    if value.count("/") > 1:
-        raise _fail(option, value, "expected [namespace/]stream", "Give e.g. 'myproject/app:v1'")
-    if "/" in value:
-        namespace, value = value.split("/", 1)
-        validate_name(namespace, option, "namespace name")
-        return namespace, value
-    return default_namespace, value
-
-
-def parse_stream_tag(value: str, option: str = "from_tag", default_namespace: Optional[str] = None,
-                     default_stream: Optional[str] = None) -> StreamTag:
-    """Parse ``[namespace/]stream:tag``; a bare ``tag`` is accepted only when ``default_stream`` is given."""
-    if not isinstance(value, str) or not value:
-        raise _fail(option, str(value), "it is empty", "Give stream:tag, e.g. 'app:v1'")
-    if "@" in value:
-        raise _fail(option, value, "it contains a digest", "Use stream:tag here; a digest goes in from_digest")
-    namespace, rest = _split_namespace(value, option, default_namespace)
-    if ":" in rest:
-        stream, tag = rest.split(":", 1)
-        validate_name(stream, option)
-        validate_tag(tag, option)
-        return StreamTag(namespace, stream, tag)
-    if default_stream is None:
-        raise _fail(option, value, "it has no ':' (an image stream tag is stream:tag)",
-                    "Write it as '%s:latest' or name the tag you mean" % rest)
-    validate_tag(rest, option)
-    return StreamTag(namespace, default_stream, rest)
-
-
-def parse_stream_image(value: str, option: str = "from_digest", default_namespace: Optional[str] = None
-                       ) -> StreamImage:
-    """Parse ``[namespace/]stream@sha256:...`` or a bare digest (the same stream)."""
-    if not isinstance(value, str) or not value:
-        raise _fail(option, str(value), "it is empty", "Give stream@sha256:<digest> or sha256:<digest>")
-    if "@" not in value:
-        return StreamImage(default_namespace, None, parse_digest(value, option))
-    left, digest = value.split("@", 1)
-    parse_digest(digest, option)
-    namespace, stream = _split_namespace(left, option, default_namespace)
-    if ":" in stream:
-        raise _fail(option, value, "it names both a tag and a digest", "Write stream@sha256:<digest>")
-    validate_name(stream, option)
-    return StreamImage(namespace, stream, digest)

@@ -106,7 +106,9 @@ def spec_tag_from_params(tag: dict, stream: str, namespace: str, prefix: str = "
         ref["from"] = {"kind": "DockerImage", "name": str(parsed)}
     elif tag.get("from_tag"):
         option = _opt(prefix, "from_tag")
-        parsed = ir.parse_stream_tag(tag["from_tag"], option, default_stream=stream)
+        from ansible_collections.ocp.registry.plugins.module_utils import stream_reference
+
+        parsed = stream_reference.parse_stream_tag(tag["from_tag"], option, default_stream=stream)
         src_ns = parsed.namespace or tag.get("from_namespace")
         if parsed.namespace and tag.get("from_namespace") and parsed.namespace != tag["from_namespace"]:
             raise InputError("%s: %r names namespace %s but from_namespace is %s; give it once"
@@ -120,7 +122,9 @@ def spec_tag_from_params(tag: dict, stream: str, namespace: str, prefix: str = "
             ref["from"]["namespace"] = src_ns
     elif tag.get("from_digest"):
         option = _opt(prefix, "from_digest")
-        parsed = ir.parse_stream_image(tag["from_digest"], option)
+        from ansible_collections.ocp.registry.plugins.module_utils import stream_reference
+
+        parsed = stream_reference.parse_stream_image(tag["from_digest"], option)
         src_ns = parsed.namespace or tag.get("from_namespace")
         if src_ns == namespace:
             src_ns = None

@@ -22,6 +22,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
+from ansible_collections.ocp.registry.plugins.module_utils import stream_reference as sr
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream as IS
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream_apply as APPLY
 from ansible_collections.ocp.registry.plugins.module_utils import imagestream_import as ISI
@@ -120,7 +121,7 @@ def _parse_dests(params: dict, namespace: Optional[str]) -> List[Tuple[str, str,
     out = []
     for index, dest in enumerate(params["dest"]):
         option = "dest[%d]" % index
-        parsed = ir.parse_stream_tag(dest, option, default_namespace=namespace)
+        parsed = sr.parse_stream_tag(dest, option, default_namespace=namespace)
         if not parsed.namespace:
             raise InputError("%s: no namespace; give namespace or write namespace/stream:tag" % option, option=option)
         key = (parsed.namespace, parsed.stream, parsed.tag)
@@ -132,7 +133,7 @@ def _parse_dests(params: dict, namespace: Optional[str]) -> List[Tuple[str, str,
 
 def _resolve_from_tag(client, src: dict, namespace: str, streams: Dict[Tuple[str, str], Optional[dict]]) -> dict:
     """oc tag without --alias: pin to the source tag's current image (ImageStreamImage)."""
-    parsed = ir.parse_stream_tag(src["from_tag"], "from_tag")
+    parsed = sr.parse_stream_tag(src["from_tag"], "from_tag")
     src_ns = parsed.namespace or src.get("from_namespace") or namespace
     key = (src_ns, parsed.stream)
     if key not in streams:

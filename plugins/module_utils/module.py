@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import time
 import traceback
 from typing import Any, Callable
 
@@ -17,36 +16,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.ocp.registry.plugins.module_utils.args_common import AUTH_ARG_SPEC, auth_arg_spec
-from ansible_collections.ocp.registry.plugins.module_utils.errors import ApiTimeout, RegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import RegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.scrub import kubeconfig_secrets, scrub_strings
 
-__all__ = ["RegistryModule", "wait_for"]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, sleep: float, what: str = "the condition",
-             sleeper: Callable[[float], None] = time.sleep) -> Any:
-    """Poll ``predicate`` until it returns ``(True, state)`` (or a truthy non-tuple) within ``timeout`` seconds.
-
-    Returns the last state; raises ApiTimeout carrying the last state (and its conditions when it has any).
-    """
-    deadline = time.monotonic() + max(0.0, float(timeout))
-    state = None
-    while True:
-        outcome = predicate()
-        if isinstance(outcome, tuple):
-            done, state = outcome[0], outcome[1]
-        else:
-            done, state = bool(outcome), outcome
-        if done:
-            return state
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            conditions = None
-            if isinstance(state, dict):
-                conditions = (state.get("status") or {}).get("conditions")
-            raise ApiTimeout("Timed out after %s seconds waiting for %s" % (timeout, what),
-                             conditions=conditions, last=state)
-        sleeper(min(max(0.0, float(sleep)), remaining))
+__all__ = ["RegistryModule"]
 
 
 def _as_dict(value: Any) -> Any:
@@ -168,6 +141,8 @@ class RegistryModule(AnsibleModule):
         return self.connection_config.namespace
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float, sleep: float, what: str = "the condition") -> Any:
+        from ansible_collections.ocp.registry.plugins.module_utils.waiting import wait_for
+
         return wait_for(predicate, timeout, sleep, what)
 
     def _secrets(self) -> set:

@@ -22,6 +22,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
+from ansible_collections.ocp.registry.plugins.module_utils import stream_reference as sr
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.errors import Conflict, InputError, NotFound
 
@@ -161,7 +162,7 @@ def _key(entries: List[dict]) -> List[str]:
     return sorted(json.dumps(_norm_entry(e)) for e in entries)
 
 
-def _desired_entry(kind: str, container: str, init: bool, tag: ir.StreamTag, namespace: str,
+def _desired_entry(kind: str, container: str, init: bool, tag: sr.StreamTag, namespace: str,
                    paused: bool) -> dict:
     frm = {"kind": "ImageStreamTag", "name": str(tag)}
     if tag.namespace and tag.namespace != namespace:
@@ -195,10 +196,10 @@ def _validate(params: dict, obj: dict, namespace: str) -> List[dict]:
             if not trig.get("from_tag"):
                 raise InputError("%s.from_tag: required with state present (stream:tag)" % option,
                                  option=option + ".from_tag")
-            tag = ir.parse_stream_tag(trig["from_tag"], option + ".from_tag")
+            tag = sr.parse_stream_tag(trig["from_tag"], option + ".from_tag")
             if trig.get("from_namespace"):
                 ir.validate_name(trig["from_namespace"], option + ".from_namespace", "namespace name")
-                tag = ir.StreamTag(trig["from_namespace"], tag.stream, tag.tag)
+                tag = sr.StreamTag(trig["from_namespace"], tag.stream, tag.tag)
         wanted.append({"container": container, "init": init, "tag": tag, "paused": bool(trig.get("paused"))})
     return wanted
 
@@ -325,7 +326,7 @@ def _check_input(item: dict, namespace: Optional[str]) -> None:
                          option=prefix + "triggers")
     for index, trig in enumerate(item.get("triggers") or []):
         if item["state"] == "present" and trig.get("from_tag"):
-            ir.parse_stream_tag(trig["from_tag"], "%striggers[%d].from_tag" % (prefix, index))
+            sr.parse_stream_tag(trig["from_tag"], "%striggers[%d].from_tag" % (prefix, index))
 
 
 def run(module) -> dict:
@@ -396,7 +397,7 @@ def _warn_unresolvable(module, client, params: dict, namespace: str) -> None:
     for trig in params.get("triggers") or []:
         if trig.get("paused") or not trig.get("from_tag"):
             continue
-        tag = ir.parse_stream_tag(trig["from_tag"], "from_tag")
+        tag = sr.parse_stream_tag(trig["from_tag"], "from_tag")
         ns = tag.namespace or trig.get("from_namespace") or namespace
         key = (ns, tag.stream)
         if key not in seen:

@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.ocp.registry.plugins.module_utils.errors import InputError
 from ansible_collections.ocp.registry.plugins.module_utils import image_reference as ir
+from ansible_collections.ocp.registry.plugins.module_utils import stream_reference as sr
 
 D = "sha256:" + "a" * 64
 
@@ -69,7 +70,7 @@ def test_with_digest():
     ("v1", {"default_stream": "app"}, (None, "app", "v1")),
 ])
 def test_parse_stream_tag_good(value, kwargs, expected):
-    assert tuple(ir.parse_stream_tag(value, **kwargs)) == expected
+    assert tuple(sr.parse_stream_tag(value, **kwargs)) == expected
 
 
 @pytest.mark.parametrize("value,needle", [
@@ -82,7 +83,7 @@ def test_parse_stream_tag_good(value, kwargs, expected):
 ])
 def test_parse_stream_tag_bad(value, needle):
     with pytest.raises(InputError) as err:
-        ir.parse_stream_tag(value, option="from_tag")
+        sr.parse_stream_tag(value, option="from_tag")
     assert needle in err.value.msg
 
 
@@ -92,7 +93,7 @@ def test_parse_stream_tag_bad(value, needle):
     ("ns/app@" + D, ("ns", "app", D)),
 ])
 def test_parse_stream_image_good(value, expected):
-    assert tuple(ir.parse_stream_image(value)) == expected
+    assert tuple(sr.parse_stream_image(value)) == expected
 
 
 @pytest.mark.parametrize("value,needle", [
@@ -102,7 +103,7 @@ def test_parse_stream_image_good(value, expected):
 ])
 def test_parse_stream_image_bad(value, needle):
     with pytest.raises(InputError) as err:
-        ir.parse_stream_image(value)
+        sr.parse_stream_image(value)
     assert needle in err.value.msg
 
 

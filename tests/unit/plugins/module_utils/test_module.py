@@ -13,7 +13,8 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ocp.registry.plugins.module_utils import errors
 from ansible_collections.ocp.registry.plugins.module_utils import resources as R
 from ansible_collections.ocp.registry.plugins.module_utils.args_common import AUTH_ARG_SPEC
-from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule, wait_for
+from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
+from ansible_collections.ocp.registry.plugins.module_utils.waiting import wait_for
 from ansible_collections.ocp.registry.tests.unit.plugins.module_utils.fake_api import FakeApi
 
 IS = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStream", "metadata": {"name": "app", "namespace": "demo"}}
