@@ -370,3 +370,38 @@ def test_scheduled_tag_follows_the_registry(simulator_factory, docker_registry, 
                                 tags=[{"name": "v1", "from_image": "%s/is10/app:v1" % docker_registry.host,
                                        "scheduled": True}])
     assert not res["changed"] and counters["mutating"] == 0
+
+
+# Code a run does not need is not imported (each module run is a fresh interpreter that compiles what it
+# imports; docs/design.md "Start-up cost"). Checked on the real no-op path against the simulator.
+RARE_PATH_UTILS = ("ensure", "imagestream_import", "imagestream_followup", "pull_secret", "stream_reference",
+                   "api_errors", "api_auth", "api_proxy", "kubeconfig_plugins", "redact", "waiting")
+
+
+def test_no_op_re_run_imports_only_the_hot_path(run, simulator):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    params = dict(name="lean", namespace="demo", kubeconfig=simulator.kubeconfig,
+                  tags=[{"name": "v1", "from_image": "quay.io/ns/app:v1", "reference": True}])
+    assert run("imagestream", **params)["changed"] is True
+    code = (
+        "import json, sys\n"
+        "from ansible_collections.ocp.registry.tests.lib.modules import run_module\n"
+        "result = run_module('imagestream', json.loads(sys.argv[1]))\n"
+        "loaded = sorted(m.rsplit('.', 1)[-1] for m in sys.modules\n"
+        "                if m.startswith('ansible_collections.ocp.registry.plugins.module_utils.'))\n"
+        "other = sorted(m for m in ('yaml', 'http.client', 'email') if m in sys.modules)\n"
+        "print(json.dumps({'changed': result.get('changed'), 'failed': result.get('failed'), 'msg': result.get('msg'),\n"
+        "                  'loaded': loaded, 'other': other}))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(params)], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["changed"] is False and not out["failed"], out
+    assert "api" in out["loaded"] and "imagestream_apply" in out["loaded"]  # the run really went through them
+    assert sorted(set(out["loaded"]) & set(RARE_PATH_UTILS)) == []
+    assert out["other"] == []
