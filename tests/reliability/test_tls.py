@@ -47,9 +47,9 @@ ALLOWED_INSECURE = {
         "reads the user's kubeconfig setting",
     ("plugins/module_utils/kubeconfig.py", "cfg.verify = False"):
         "the kubeconfig's insecure-skip-tls-verify (the line above)",
-    ("plugins/module_utils/kubeconfig.py", 'cluster = {"server": cfg.host, "insecure-skip-tls-verify": not cfg.verify}'):
+    ("plugins/module_utils/kubeconfig_plugins.py", 'cluster = {"server": cfg.host, "insecure-skip-tls-verify": not cfg.verify}'):
         "passes the resolved setting on to an exec credential plugin (KUBERNETES_EXEC_INFO)",
-    ("plugins/module_utils/kubeconfig.py", "cfg.verify = bool(conf.verify_ssl)"):
+    ("plugins/module_utils/kubeconfig_plugins.py", "cfg.verify = bool(conf.verify_ssl)"):
         "legacy auth-provider kubeconfigs loaded through the kubernetes package keep their own setting",
     ("plugins/module_utils/kubeconfig.py", 'cfg.verify = bool(p["validate_certs"])'):
         "the validate_certs option itself",

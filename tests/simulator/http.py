@@ -279,6 +279,23 @@ class Handler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         return b""
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Count the request before the client can see the answer: a test that reads the counters right
+        # after its request returns must find it there (counting after the answer was a race).
+        self._count(code)
+        super().send_response(code, message)
+
+    def _count(self, code: int) -> None:
+        pending, self._pending_count = getattr(self, "_pending_count", None), None
+        if pending is None:
+            return
+        method, query, info = pending[0], pending[1], self._info
+        self.sim.counters.record(
+            info.verb if info else ("get" if method == "GET" else method.lower()),
+            info.resource if info else "", info.subresource if info else None,
+            info.namespace if info else None, code, _q(query, "dryRun") == "All",
+            group=info.group if info else "")
+
     def _send(self, code: int, body: bytes, content_type: str = "application/json",
               headers: dict | None = None) -> None:
         self.send_response(code)
@@ -314,7 +331,8 @@ class Handler(BaseHTTPRequestHandler):
         user: User = ANONYMOUS
         info: RequestInfo | None = None
         code = 500
-        counted = False
+        self._pending_count = None
+        self._info = None
         try:
             if path.startswith("/simulator/") or path == "/simulator":
                 user = self._authenticate()
@@ -323,10 +341,10 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/oauth/") or path == "/.well-known/oauth-authorization-server":
                 code = self._oauth(method, path, query, body)
                 return
-            counted = True
+            self._pending_count = (method, query)   # counted by send_response, or below when never answered
             resolve_error = None
             try:
-                info = resolve(method, path, query)
+                info = self._info = resolve(method, path, query)
             except errors.StatusError as e:      # reported after faults and authentication, like the server
                 resolve_error = e
             if self._faults(method, path, query, info, body) == "reset":
@@ -357,12 +375,7 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 self.close_connection = True
         finally:
-            if counted:
-                self.sim.counters.record(
-                    info.verb if info else ("get" if method == "GET" else method.lower()),
-                    info.resource if info else "", info.subresource if info else None,
-                    info.namespace if info else None, code, _q(query, "dryRun") == "All",
-                    group=info.group if info else "")
+            self._count(code)  # a request that got no answer (connection reset, client gone)
             self.sim.log_request(method, self._logged_path(path, query), code, user.name)
 
     def _authenticate(self) -> User:
