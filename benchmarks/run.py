@@ -627,7 +627,7 @@ def targets(rows: list, sim_startup: dict) -> list:
     return out
 
 
-def where_time_goes(rows: list, startup: list) -> list:
+def where_time_goes(rows: list, startup: list, ansiballz: dict | None = None) -> list:
     """Generated notes: the per-task cost split into the ping floor and the module's own work."""
     sizes = sorted({r["size"] for r in rows if r["case"] == "imagestream"})
     if not sizes:
@@ -655,6 +655,16 @@ def where_time_goes(rows: list, startup: list) -> list:
                    f"{k['maxrss_kb'] / 1024:.0f} MiB). The harness imports the full `ansible` package (about 0.1 s that "
                    "AnsiballZ does not pay) in every row alike. The peer's difference is the `kubernetes` client and "
                    "the PATCH it sends even when nothing changes (GET + PATCH per object against our single GET).")
+    if ansiballz:
+        cpu = ansiballz["cpu_ms"]
+        out.append(f"* The real module process, the kept AnsiballZ files run directly ({ansiballz['runs']} interleaved runs, "
+                   f"`benchmarks/ansiballz_compile.py`): ping {cpu['ping']:.0f} ms CPU, our no-op imagestream "
+                   f"{cpu['imagestream']:.0f} ms (+{ansiballz['ours_minus_ping_ms']:.0f} ms). Of that, "
+                   f"{ansiballz['compile_ms']:.0f} ms is compiling our module_utils: the same payload with precompiled "
+                   f"`.pyc` files beside them (an experiment; AnsiballZ ships sources only) takes {cpu['precompiled']:.0f} ms. "
+                   "CPython's zipimport compiles each imported source twice (`get_filename` compiles too), so every "
+                   "KB of module_utils a run imports costs about 0.3 ms per task; the rest "
+                   f"(+{ansiballz['rest_ms']:.0f} ms) is `ssl`, the TLS handshake, the GET and our code running.")
     if one and one["job"]:
         out.append(f"* The one-task form pays the floor once: {size} streams in one task took {one['job']:.2f} s "
                    f"against {ours['job']:.2f} s for our loop and {peer['job']:.2f} s for the k8s loop.")
@@ -738,7 +748,7 @@ def render(meta: dict, rows: list, empty: float, empty_cpu: float, startup: list
         lines.append(f"| {row['case']} | {row['impl']} | {row['form']} | {row['size']} | {row['phase']} | {row['runs']} "
                      f"| {row['tasks']} | {fmt(row['per_task'])} | {fmt(row['cpu_per_task'])} | {fmt(req_task, '.2f')} "
                      f"| {verbs_per_object(row)} | {fmt(row['x_ping'], '.2f')} | {fmt(row['x_peer'], '.2f')} |")
-    lines += [""] + where_time_goes(rows, startup)
+    lines += [""] + where_time_goes(rows, startup, meta.get("ansiballz"))
     lines += ["## Module start-up and peak memory", "",
               "One module run in a fresh interpreter of the module Python, as AnsiballZ runs it (a no-op against the",
               "simulator, except ping). **imports** = sum of the top-level entries of `python -X importtime` during the",
@@ -823,6 +833,10 @@ def main() -> int:
         runner = Runner(workdir, venv, sim, farm)
         if "startup" in selected:
             saved["startup"] = module_startup(runner, sim, farm, runs)
+            import ansiballz_compile  # noqa: E402  (imports cases, not this file)
+
+            meta["ansiballz"] = ansiballz_compile.measure(runner, sim, max(30, runs * 10))
+            log("AnsiballZ no-op imagestream vs ping (CPU ms): %s" % meta["ansiballz"])
             log("module start-up: " + "; ".join(f"{r['module']} {r['wall']:.3f} s" for r in saved["startup"]))
         if "import" in selected:
             registry = start_import_registry(workdir, sim, IMPORT_TAGS)
