@@ -34,7 +34,7 @@ def test_message_names_action_object_reason_and_causes(method, verb):
     causes = [{"field": "spec.tags[0].name", "reason": "FieldValueRequired", "message": "Required value"},
               {"reason": "FieldValueInvalid", "message": "no field"}]
     exc = api_errors.error_for_status(422, status(422, "Invalid", 'ImageStream "app" is invalid', causes),
-                                  target="ImageStream demo/app", method=method)
+                                      target="ImageStream demo/app", method=method)
     assert exc.msg.startswith("Failed to %s ImageStream demo/app: HTTP 422 Invalid" % verb)
     assert 'ImageStream "app" is invalid' in exc.msg
     assert "spec.tags[0].name: Required value; no field" in exc.msg
