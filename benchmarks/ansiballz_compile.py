@@ -1,12 +1,19 @@
 """How much of a no-op imagestream task is compiling our module_utils inside AnsiballZ (a diagnostic).
 
 AnsiballZ ships sources only, and CPython's zipimport compiles every imported ``.py`` twice (once in
-``find_spec`` through ``zipimporter.get_filename``, once in ``exec_module``). This script keeps the AnsiballZ
-files of one no-op ``ocp.registry.imagestream`` task and one ``ansible.builtin.ping`` task
-(``ANSIBLE_KEEP_REMOTE_FILES``), builds a third payload from the first with precompiled ``.pyc`` files next to
-our module_utils sources (an experiment only: AnsiballZ never does this), runs the three interleaved and prints
-the medians of CPU time per run. ``ours - ping`` is what our module adds in the module process;
-``ours - precompiled`` is the part that is compilation of our code.
+``find_spec`` through ``zipimporter.get_filename``, once in ``exec_module``): CPython issue gh-141276, with a
+fix proposed in python/cpython#153799. This script keeps the AnsiballZ files of one no-op
+``ocp.registry.imagestream`` task and one ``ansible.builtin.ping`` task (``ANSIBLE_KEEP_REMOTE_FILES``) and
+builds experimental variants of them (AnsiballZ never does either):
+
+* ``precompiled``: ours with ``.pyc`` files next to our module_utils sources: ``ours - precompiled`` is the
+  compilation of our code;
+* ``ping_fixed``/``ours_fixed``: both with ``zipimporter.get_filename`` patched not to compile, as the
+  proposed CPython fix does, so every source (ansible-core's too) is compiled once: what the two tasks would
+  cost on a fixed CPython.
+
+It runs them interleaved and prints the medians of CPU time per run; ``ours - ping`` is what our module adds
+in the module process.
 
     python benchmarks/ansiballz_compile.py [--runs 40] [--peers-venv PATH]
 """
@@ -54,6 +61,50 @@ def precompiled(wrapper: str) -> str:
     return wrapper.replace(match.group(2), base64.b64encode(out.getvalue()).decode())
 
 
+# CPython gh-141276 / python/cpython#153799, simulated for the experiment: the module's file name without
+# compiling its source (the fix keeps bytecode checks; these payloads carry no bytecode of their own).
+SINGLE_COMPILE_PATCH = """
+import zipimport as _zipimport
+
+
+def _get_filename_without_compiling(self, fullname):
+    files = self._get_files() if hasattr(self, "_get_files") else self._files
+    path = _zipimport._get_module_path(self, fullname)
+    for suffix, unused_bytecode, unused_package in _zipimport._zip_searchorder:
+        entry = files.get(path + suffix)
+        if entry is not None:
+            return entry[0]
+    raise _zipimport.ZipImportError("can't find module %r" % fullname, name=fullname)
+
+
+_zipimport.zipimporter.get_filename = _get_filename_without_compiling
+"""
+
+
+def single_compile(wrapper: str) -> str:
+    """The AnsiballZ wrapper text with the zipimport double compile removed (an experiment only)."""
+    marker = "from __future__ import annotations\n"
+    if marker not in wrapper:
+        raise RuntimeError("no __future__ import in the AnsiballZ wrapper (ansible-core layout changed?)")
+    return wrapper.replace(marker, marker + SINGLE_COMPILE_PATCH, 1)
+
+
+def compiles_per_import(python: str, patched: bool) -> int:
+    """How often importing one module from a zip compiles it: counted by its SyntaxWarning (gh-141276)."""
+    probe = (SINGLE_COMPILE_PATCH if patched else "") + "\n".join([
+        "import os, sys, tempfile, warnings, zipfile",
+        "path = os.path.join(tempfile.mkdtemp(), 'probe.zip')",
+        "with zipfile.ZipFile(path, 'w') as archive:",
+        "    archive.writestr('probe_module.py', 'x = 1 is 1\\n')  # a SyntaxWarning at each compile",
+        "sys.path.insert(0, path)",
+        "with warnings.catch_warnings(record=True) as seen:",
+        "    warnings.simplefilter('always')",
+        "    import probe_module",
+        "print(sum(issubclass(w.category, SyntaxWarning) for w in seen))"])
+    res = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return int(res.stdout.strip())
+
+
 def cpu_of(python: str, path: str, env: dict) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     res = subprocess.run([python, path], env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -68,6 +119,9 @@ def measure(runner, sim, runs: int) -> dict:
 
     ``runner``/``sim`` are benchmarks/run.py's Runner and Simulator.
     """
+    compiles = {"stock": compiles_per_import(runner.python, False), "fixed": compiles_per_import(runner.python, True)}
+    if compiles["fixed"] != 1:
+        raise RuntimeError("the simulated zipimport fix does not work on %s: %s" % (runner.python, compiles))
     namespace = "b-ansiballz"
     sim.namespace(namespace)
     remote = os.path.join(runner.workdir, "ansiballz-remote")
@@ -85,18 +139,26 @@ def measure(runner, sim, runs: int) -> dict:
     files = {name: glob.glob(os.path.join(remote, "*", "AnsiballZ_%s.py" % name))[0] for name in ("imagestream", "ping")}
     with open(files["imagestream"], encoding="utf-8") as fh:
         wrapper = fh.read()
-    files["precompiled"] = os.path.join(runner.workdir, "AnsiballZ_precompiled.py")
-    with open(files["precompiled"], "w", encoding="utf-8") as fh:
-        fh.write(precompiled(wrapper))
+    with open(files["ping"], encoding="utf-8") as fh:
+        ping_wrapper = fh.read()
+    variants = {"precompiled": precompiled(wrapper), "ours_fixed": single_compile(wrapper),
+                "ping_fixed": single_compile(ping_wrapper)}
+    for name, text in variants.items():
+        files[name] = os.path.join(runner.workdir, "AnsiballZ_%s.py" % name)
+        with open(files[name], "w", encoding="utf-8") as fh:
+            fh.write(text)
     samples: dict = {name: [] for name in files}
     for unused in range(runs):
         for name, path in files.items():  # interleaved, so drift hits the three alike
             samples[name].append(cpu_of(runner.python, path, runner.env))
     med = {name: statistics.median(values) * 1000 for name, values in samples.items()}
-    return {"runs": runs, "cpu_ms": {k: round(v, 1) for k, v in med.items()},
+    return {"runs": runs, "compiles_per_zip_import": compiles, "cpu_ms": {k: round(v, 1) for k, v in med.items()},
             "ours_minus_ping_ms": round(med["imagestream"] - med["ping"], 1),
             "compile_ms": round(med["imagestream"] - med["precompiled"], 1),
-            "rest_ms": round(med["precompiled"] - med["ping"], 1)}
+            "rest_ms": round(med["precompiled"] - med["ping"], 1),
+            "fixed_ours_minus_ping_ms": round(med["ours_fixed"] - med["ping_fixed"], 1),
+            "fixed_saves_ms": {"imagestream": round(med["imagestream"] - med["ours_fixed"], 1),
+                               "ping": round(med["ping"] - med["ping_fixed"], 1)}}
 
 
 def main() -> int:
