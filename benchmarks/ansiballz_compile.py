@@ -10,7 +10,10 @@ builds experimental variants of them (AnsiballZ never does either):
   compilation of our code;
 * ``ping_fixed``/``ours_fixed``: both with ``zipimporter.get_filename`` patched not to compile, as the
   proposed CPython fix does, so every source (ansible-core's too) is compiled once: what the two tasks would
-  cost on a fixed CPython.
+  cost on a fixed CPython;
+* ``trimmed``/``trimmed_fixed``: ours with every function of our module_utils that the no-op run never calls
+  emptied and every type annotation dropped (found by tracing the run): an upper bound of what moving rarely
+  used code out of the hot path and giving up type hints could save, without and with the CPython fix.
 
 It runs them interleaved and prints the medians of CPU time per run; ``ours - ping`` is what our module adds
 in the module process.
@@ -20,6 +23,7 @@ in the module process.
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import glob
 import importlib.util
@@ -89,6 +93,94 @@ def single_compile(wrapper: str) -> str:
     return wrapper.replace(marker, marker + SINGLE_COMPILE_PATCH, 1)
 
 
+# Runs a kept AnsiballZ file (argv[1]) under sys.settrace and writes {path: [first lines of the functions that
+# ran]} of our module_utils to argv[2]; the module's own output goes to stdout as usual.
+TRACE_DRIVER = """
+import json, sys
+wrapper, out = sys.argv[1], sys.argv[2]
+ran = {}
+
+
+def trace(frame, event, arg):
+    name = frame.f_code.co_filename
+    if "%s" in name:
+        ran.setdefault(name.split("%s", 1)[1], set()).add(frame.f_code.co_firstlineno)
+
+
+sys.argv = [wrapper]
+sys.settrace(trace)
+try:
+    with open(wrapper, encoding="utf-8") as fh:
+        exec(compile(fh.read(), wrapper, "exec"), {"__name__": "__main__", "__file__": wrapper})
+except SystemExit:
+    pass
+finally:
+    sys.settrace(None)
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump({k: sorted(v) for k, v in ran.items()}, fh)
+""" % (OUR_UTILS, OUR_UTILS)
+
+
+class _Trim(ast.NodeTransformer):
+    """Empty the functions that did not run (by first line) and drop annotations (NamedTuple fields excepted)."""
+
+    def __init__(self, ran_lines: set) -> None:
+        self.ran_lines = ran_lines
+
+    def visit_FunctionDef(self, node):
+        self.generic_visit(node)
+        node.returns = None
+        first_lines = {node.lineno} | {d.lineno for d in node.decorator_list}
+        if not first_lines & self.ran_lines:
+            node.body = [ast.Pass()]
+        return node
+
+    def visit_arg(self, node):
+        node.annotation = None
+        return node
+
+    def visit_ClassDef(self, node):
+        if any(getattr(base, "id", None) == "NamedTuple" for base in node.bases):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    self.visit(item)
+            return node
+        return self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            return ast.Pass()
+        return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+
+
+def trimmed(wrapper: str, ran: dict) -> str:
+    """The AnsiballZ wrapper text with our module_utils trimmed to what ``ran`` (from TRACE_DRIVER) shows."""
+    match = re.search(r'zip_data=(["\'])(.*?)\1', wrapper, re.S)
+    if not match:
+        raise RuntimeError("no zip_data in the AnsiballZ wrapper (ansible-core layout changed?)")
+    source = zipfile.ZipFile(io.BytesIO(base64.b64decode(match.group(2))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            relative = info.filename[len(OUR_UTILS):] if info.filename.startswith(OUR_UTILS) else None
+            if relative and relative.endswith(".py") and data.strip():
+                tree = _Trim(set(ran.get(relative, ()))).visit(ast.parse(data))
+                data = ast.unparse(ast.fix_missing_locations(tree)).encode("utf-8")
+            target.writestr(zipfile.ZipInfo(info.filename, info.date_time), data, zipfile.ZIP_DEFLATED)
+    return wrapper.replace(match.group(2), base64.b64encode(out.getvalue()).decode())
+
+
+def functions_that_ran(python: str, path: str, env: dict, workdir: str) -> dict:
+    out = os.path.join(workdir, "ansiballz-trace.json")
+    res = subprocess.run([python, "-c", TRACE_DRIVER, path, out], env=env, capture_output=True, text=True,
+                         timeout=120, check=False)
+    if res.returncode != 0 or '"changed": false' not in res.stdout:
+        raise RuntimeError("the traced run was not a no-op: %s %s" % (res.stdout[-1000:], res.stderr[-1000:]))
+    with open(out, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def compiles_per_import(python: str, patched: bool) -> int:
     """How often importing one module from a zip compiles it: counted by its SyntaxWarning (gh-141276)."""
     probe = (SINGLE_COMPILE_PATCH if patched else "") + "\n".join([
@@ -141,8 +233,10 @@ def measure(runner, sim, runs: int) -> dict:
         wrapper = fh.read()
     with open(files["ping"], encoding="utf-8") as fh:
         ping_wrapper = fh.read()
+    ran = functions_that_ran(runner.python, files["imagestream"], runner.env, runner.workdir)
     variants = {"precompiled": precompiled(wrapper), "ours_fixed": single_compile(wrapper),
-                "ping_fixed": single_compile(ping_wrapper)}
+                "ping_fixed": single_compile(ping_wrapper), "trimmed": trimmed(wrapper, ran)}
+    variants["trimmed_fixed"] = single_compile(variants["trimmed"])
     for name, text in variants.items():
         files[name] = os.path.join(runner.workdir, "AnsiballZ_%s.py" % name)
         with open(files[name], "w", encoding="utf-8") as fh:
@@ -158,7 +252,9 @@ def measure(runner, sim, runs: int) -> dict:
             "rest_ms": round(med["precompiled"] - med["ping"], 1),
             "fixed_ours_minus_ping_ms": round(med["ours_fixed"] - med["ping_fixed"], 1),
             "fixed_saves_ms": {"imagestream": round(med["imagestream"] - med["ours_fixed"], 1),
-                               "ping": round(med["ping"] - med["ping_fixed"], 1)}}
+                               "ping": round(med["ping"] - med["ping_fixed"], 1)},
+            "trimmed_saves_ms": round(med["imagestream"] - med["trimmed"], 1),
+            "trimmed_fixed_saves_ms": round(med["imagestream"] - med["trimmed_fixed"], 1)}
 
 
 def main() -> int:
