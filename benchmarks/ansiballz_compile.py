@@ -47,8 +47,12 @@ import cases  # noqa: E402  (the benchmark's playbook generators)
 OUR_UTILS = "ansible_collections/ocp/registry/plugins/module_utils/"
 
 
-def precompiled(wrapper: str) -> str:
-    """The AnsiballZ wrapper text with .pyc files (unchecked hash) added beside our module_utils sources."""
+def rebuild_payload(wrapper: str, rewrite) -> str:
+    """The AnsiballZ wrapper text with each of our module_utils sources replaced by ``rewrite(name, data)``.
+
+    ``name`` is the path below OUR_UTILS; ``rewrite`` returns the zip entries to write instead, {path: bytes}.
+    Every other file of the payload is copied as it is.
+    """
     match = re.search(r'zip_data=(["\'])(.*?)\1', wrapper, re.S)
     if not match:
         raise RuntimeError("no zip_data in the AnsiballZ wrapper (ansible-core layout changed?)")
@@ -57,12 +61,21 @@ def precompiled(wrapper: str) -> str:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
-            target.writestr(info, data)
-            if info.filename.startswith(OUR_UTILS) and info.filename.endswith(".py"):
-                code = compile(data, info.filename, "exec")
-                header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
-                target.writestr(info.filename + "c", header + marshal.dumps(code))
+            ours = info.filename.startswith(OUR_UTILS) and info.filename.endswith(".py") and data.strip()
+            entries = rewrite(info.filename[len(OUR_UTILS):], data) if ours else {info.filename: data}
+            for path, content in entries.items():
+                target.writestr(zipfile.ZipInfo(path, info.date_time), content, zipfile.ZIP_DEFLATED)
     return wrapper.replace(match.group(2), base64.b64encode(out.getvalue()).decode())
+
+
+def precompiled(wrapper: str) -> str:
+    """The AnsiballZ wrapper text with .pyc files (unchecked hash) added beside our module_utils sources."""
+    def with_bytecode(name: str, data: bytes) -> dict:
+        path = OUR_UTILS + name
+        header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
+        return {path: data, path + "c": header + marshal.dumps(compile(data, path, "exec"))}
+
+    return rebuild_payload(wrapper, with_bytecode)
 
 
 # CPython gh-141276 / python/cpython#153799, simulated for the experiment: the module's file name without
@@ -155,20 +168,11 @@ class _Trim(ast.NodeTransformer):
 
 def trimmed(wrapper: str, ran: dict) -> str:
     """The AnsiballZ wrapper text with our module_utils trimmed to what ``ran`` (from TRACE_DRIVER) shows."""
-    match = re.search(r'zip_data=(["\'])(.*?)\1', wrapper, re.S)
-    if not match:
-        raise RuntimeError("no zip_data in the AnsiballZ wrapper (ansible-core layout changed?)")
-    source = zipfile.ZipFile(io.BytesIO(base64.b64decode(match.group(2))))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            relative = info.filename[len(OUR_UTILS):] if info.filename.startswith(OUR_UTILS) else None
-            if relative and relative.endswith(".py") and data.strip():
-                tree = _Trim(set(ran.get(relative, ()))).visit(ast.parse(data))
-                data = ast.unparse(ast.fix_missing_locations(tree)).encode("utf-8")
-            target.writestr(zipfile.ZipInfo(info.filename, info.date_time), data, zipfile.ZIP_DEFLATED)
-    return wrapper.replace(match.group(2), base64.b64encode(out.getvalue()).decode())
+    def trim(name: str, data: bytes) -> dict:
+        tree = _Trim(set(ran.get(name, ()))).visit(ast.parse(data))
+        return {OUR_UTILS + name: ast.unparse(ast.fix_missing_locations(tree)).encode("utf-8")}
+
+    return rebuild_payload(wrapper, trim)
 
 
 def functions_that_ran(python: str, path: str, env: dict, workdir: str) -> dict:
