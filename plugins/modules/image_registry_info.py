@@ -198,6 +198,8 @@ check:
       type: str
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
 from ansible_collections.ocp.registry.plugins.module_utils.registry_info import registry_info
 

@@ -168,6 +168,8 @@ triggers:
       problems: []
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
 from ansible_collections.ocp.registry.plugins.module_utils.trigger import (
     MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, REQUIRED_TOGETHER, argument_spec, run)

@@ -105,6 +105,8 @@ imagestreams:
           conditions: []
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.imagestream_info import argument_spec, run
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
 

@@ -196,6 +196,8 @@ notes:
   elements: str
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.imagestream_tag import (
     MUTUALLY_EXCLUSIVE, REQUIRED_IF, argument_spec, run)
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule

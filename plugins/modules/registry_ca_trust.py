@@ -186,6 +186,8 @@ additional_trusted_ca:
   type: str
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.ca_trust import run
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
 

@@ -167,6 +167,8 @@ certificate:
     sha256_fingerprint: 9a0b...
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.certificate import run
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
 

@@ -74,6 +74,8 @@ api_server_url:
   type: str
 """
 
+# First, so that the module_utils below are compiled once, not twice (see compile_once.py).
+from ansible_collections.ocp.registry.plugins.module_utils import compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.ocp.registry.plugins.module_utils.module import RegistryModule
 from ansible_collections.ocp.registry.plugins.module_utils.platform import run
 
