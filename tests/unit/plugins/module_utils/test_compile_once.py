@@ -43,18 +43,18 @@ builtins.compile = real_compile
 utils = sys.path_importer_cache[zip_path + "/" + "ansible_collections/ocp/registry/plugins/module_utils"]
 other = sys.path_importer_cache[zip_path + "/" + "ansible_collections/other"]
 fresh = zipimport.zipimporter(zip_path + "/" + "ansible_collections/ocp/registry/plugins/module_utils")
-expected = {}
-for name in ("plain", "sub", "withpyc", "nowhere"):
-    try:
-        expected[name] = fresh.get_filename(name)
-    except ImportError as exc:
-        expected[name] = type(exc).__name__
-got = {}
-for name in ("plain", "sub", "withpyc", "nowhere"):
-    try:
-        got[name] = utils.get_filename(name)
-    except ImportError as exc:
-        got[name] = type(exc).__name__
+
+
+def answers(importer):
+    out = {}
+    for name in ("plain", "sub", "withpyc", "nowhere"):
+        try:
+            out[name] = importer.get_filename(name)
+        except ImportError as exc:
+            out[name] = type(exc).__name__
+    return out
+
+
 print(json.dumps({
     "compiles": compiles,
     "files": {m.__name__: [m.__file__, m.__spec__.origin] for m in modules},
@@ -62,7 +62,7 @@ print(json.dumps({
     "other_patched": "get_filename" in vars(other),
     "class_untouched": zipimport.zipimporter.get_filename is type(fresh).get_filename
                        and "get_filename" not in vars(fresh),
-    "expected": expected, "got": got,
+    "expected": answers(fresh), "got": answers(utils),
 }))
 """
 
