@@ -9,14 +9,15 @@
 
 AnsiballZ runs a module from a zip, and CPython's zipimport compiles every source it imports twice:
 ``zipimporter.get_filename()`` compiles the source only to return its path, then ``exec_module()`` compiles
-it again (CPython gh-141276; python/cpython#153799 proposes the same lookup as below). On a no-op task that is
-about 15 ms of compiling our code for nothing (``benchmarks/README.md``).
+it again (CPython gh-141276; python/cpython#153799 proposes a fix). On a no-op task that is about 17 ms of
+CPU spent compiling our code for nothing (``benchmarks/README.md``).
 
 Every module imports this file before any other module_utils. It gives the one zipimporter that loads our
 module_utils directory an instance-level ``get_filename`` that finds the path without compiling. Nothing
 else changes: not the ``zipimporter`` class, not the importers of ansible-core or of other collections. The
-lookup answers only for a zipped source with no bytecode beside it (what AnsiballZ builds) and leaves every
-other case, and any error, to the original method. Outside a zip (unit tests, ansible-test) it does nothing.
+lookup answers only for a zipped source with no bytecode beside it (what AnsiballZ builds) and leaves
+bytecode, and names the importer cannot find, to the original method. Outside a zip (unit tests,
+ansible-test) it does nothing.
 """
 
 from __future__ import annotations
